@@ -1,0 +1,165 @@
+"""Repositories for collections, documents and chunks. Every query is scoped by tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mcp_service.adapters.db.convert import (
+    chunk_from_row,
+    collection_from_row,
+    document_from_row,
+)
+from mcp_service.adapters.db.tables import ChunkRow, CollectionRow, DocumentRow
+from mcp_service.domain.model import Chunk, Collection, Document
+
+
+class SqlCollectionRepository:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def get(self, tenant_id: str, name: str) -> Collection | None:
+        row = await self.db.get(CollectionRow, (tenant_id, name))
+        if row is None:
+            return None
+        return collection_from_row(row, await self._document_count(tenant_id, name))
+
+    async def add(self, collection: Collection) -> None:
+        self.db.add(
+            CollectionRow(
+                tenant_id=collection.tenant_id,
+                name=collection.name,
+                description=collection.description,
+                created_at=collection.created_at,
+            )
+        )
+        await self.db.flush()
+
+    async def list_all(self, tenant_id: str) -> list[Collection]:
+        counts = dict(
+            (
+                await self.db.execute(
+                    select(DocumentRow.collection, func.count())
+                    .where(DocumentRow.tenant_id == tenant_id)
+                    .group_by(DocumentRow.collection)
+                )
+            ).tuples()
+        )
+        rows = await self.db.scalars(
+            select(CollectionRow)
+            .where(CollectionRow.tenant_id == tenant_id)
+            .order_by(CollectionRow.name)
+        )
+        return [collection_from_row(r, counts.get(r.name, 0)) for r in rows]
+
+    async def delete(self, tenant_id: str, name: str) -> None:
+        await self.db.execute(
+            delete(CollectionRow).where(
+                CollectionRow.tenant_id == tenant_id, CollectionRow.name == name
+            )
+        )
+
+    async def _document_count(self, tenant_id: str, name: str) -> int:
+        value = await self.db.scalar(
+            select(func.count())
+            .select_from(DocumentRow)
+            .where(DocumentRow.tenant_id == tenant_id, DocumentRow.collection == name)
+        )
+        return int(value or 0)
+
+
+class SqlDocumentRepository:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def get(self, tenant_id: str, document_id: str) -> Document | None:
+        row = await self.db.get(DocumentRow, document_id)
+        if row is None or row.tenant_id != tenant_id:
+            return None
+        return document_from_row(row)
+
+    async def by_external_id(
+        self, tenant_id: str, collection: str, external_id: str
+    ) -> Document | None:
+        row = await self.db.scalar(
+            select(DocumentRow).where(
+                DocumentRow.tenant_id == tenant_id,
+                DocumentRow.collection == collection,
+                DocumentRow.external_id == external_id,
+            )
+        )
+        return document_from_row(row) if row else None
+
+    async def add(self, document: Document, chunks: Sequence[Chunk]) -> None:
+        self.db.add(
+            DocumentRow(
+                id=document.id,
+                tenant_id=document.tenant_id,
+                collection=document.collection,
+                external_id=document.external_id,
+                title=document.title,
+                content_hash=document.content_hash,
+                metadata_=document.metadata,
+                chunk_count=len(chunks),
+                created_at=document.created_at,
+                updated_at=document.updated_at,
+            )
+        )
+        await self.db.flush()
+        self.db.add_all(
+            ChunkRow(
+                id=c.id,
+                tenant_id=c.tenant_id,
+                collection=c.collection,
+                document_id=c.document_id,
+                position=c.position,
+                text=c.text,
+                token_count=c.token_count,
+                metadata_=c.metadata,
+            )
+            for c in chunks
+        )
+        await self.db.flush()
+
+    async def delete(self, tenant_id: str, document_id: str) -> list[str]:
+        chunk_ids = list(
+            await self.db.scalars(
+                select(ChunkRow.id).where(
+                    ChunkRow.tenant_id == tenant_id, ChunkRow.document_id == document_id
+                )
+            )
+        )
+        await self.db.execute(
+            delete(ChunkRow).where(
+                ChunkRow.tenant_id == tenant_id, ChunkRow.document_id == document_id
+            )
+        )
+        await self.db.execute(
+            delete(DocumentRow).where(
+                DocumentRow.tenant_id == tenant_id, DocumentRow.id == document_id
+            )
+        )
+        return chunk_ids
+
+    async def delete_collection(self, tenant_id: str, collection: str) -> int:
+        await self.db.execute(
+            delete(ChunkRow).where(
+                ChunkRow.tenant_id == tenant_id, ChunkRow.collection == collection
+            )
+        )
+        result = await self.db.execute(
+            delete(DocumentRow).where(
+                DocumentRow.tenant_id == tenant_id, DocumentRow.collection == collection
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def chunks(self, tenant_id: str, document_id: str) -> list[Chunk]:
+        rows = await self.db.scalars(
+            select(ChunkRow)
+            .where(ChunkRow.tenant_id == tenant_id, ChunkRow.document_id == document_id)
+            .order_by(ChunkRow.position)
+        )
+        return [chunk_from_row(r) for r in rows]

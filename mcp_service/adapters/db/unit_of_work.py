@@ -1,0 +1,94 @@
+"""The unit of work: one transaction per use case, rolled back unless committed."""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mcp_service.adapters.db.conversation_repos import (
+    SqlSessionRepository,
+    SqlSummaryRepository,
+    SqlTurnRepository,
+)
+from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
+from mcp_service.adapters.db.tenant_repos import SqlJobRepository, SqlTenantRepository
+from mcp_service.domain.ports import (
+    CollectionRepository,
+    DocumentRepository,
+    JobRepository,
+    SessionRepository,
+    SummaryRepository,
+    TenantRepository,
+    TurnRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Repositories over one AsyncSession. On SQLite, writers queue on a process lock
+    because SQLite has one writer and upgrading a read transaction can fail with BUSY."""
+
+    db: AsyncSession
+    tenants: TenantRepository
+    sessions: SessionRepository
+    turns: TurnRepository
+    summaries: SummaryRepository
+    collections: CollectionRepository
+    documents: DocumentRepository
+    jobs: JobRepository
+
+    def __init__(
+        self, factory: async_sessionmaker[AsyncSession], write_lock: asyncio.Lock | None
+    ) -> None:
+        self._factory = factory
+        self._write_lock = write_lock
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+        self.db = self._factory()
+        self.tenants = SqlTenantRepository(self.db)
+        self.sessions = SqlSessionRepository(self.db)
+        self.turns = SqlTurnRepository(self.db)
+        self.summaries = SqlSummaryRepository(self.db)
+        self.collections = SqlCollectionRepository(self.db)
+        self.documents = SqlDocumentRepository(self.db)
+        self.jobs = SqlJobRepository(self.db)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                await self.db.rollback()
+            await self.db.close()
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+
+    async def commit(self) -> None:
+        await self.db.commit()
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.db.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes units of work for one engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock() if self._sqlite else None
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._sessions, self._write_lock if write else None)

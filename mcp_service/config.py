@@ -1,0 +1,87 @@
+"""Configuration: one Settings object read from the environment (prefix MCP_) and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Names are the contract in PRODUCT.md; more may be added."""
+
+    model_config = SettingsConfigDict(env_prefix="MCP_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    qdrant_collection_prefix: str = "mcp"
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_fallback_models: list[str] = Field(default_factory=list)
+    llm_connect_timeout_s: float = 5.0
+    llm_read_timeout_s: float = 60.0
+    llm_deadline_s: float = 90.0
+    summary_model: str | None = None
+    embedding_model: str | None = None
+    embedding_batch_size: int = 64
+    auth: Literal["disabled", "required"] | None = None
+    default_tenant: str = "default"
+    model_context_window: int = 16384
+    reserved_completion_tokens: int = 1024
+    max_message_chars: int = 32_000
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_turns_per_import: int = 1000
+    chunk_tokens: int = 256
+    chunk_overlap_tokens: int = 32
+    retrieval_top_k: int = 8
+    default_system_prompt: str = (
+        "You are a helpful assistant. Use the reference material and the conversation "
+        "so far to answer; say so when you do not know."
+    )
+    worker_enabled: bool = True
+    worker_poll_s: float = 0.5
+    retention_interval_s: float = 3600.0
+    rate_limit_per_minute: int = 600
+    log_level: str = "INFO"
+
+    @field_validator("llm_fallback_models", mode="before")
+    @classmethod
+    def _split_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [m.strip() for m in value.split(",") if m.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'mcp.sqlite3').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when running on the embedded default (SQLite and Qdrant Edge)."""
+        return self.is_sqlite and not self.qdrant_url
+
+    @property
+    def auth_mode(self) -> Literal["disabled", "required"]:
+        """Auth is off by default only on the embedded default, which binds to loopback."""
+        if self.auth is not None:
+            return self.auth
+        return "disabled" if self.is_embedded else "required"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once on first use (not at import time)."""
+    return Settings()

@@ -1,0 +1,217 @@
+"""Domain objects. Adapters return these, never ORM rows or vector-store points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+ROLES: tuple[str, ...] = ("system", "user", "assistant", "tool")
+Strategy = Literal["truncate", "sliding_window", "summarize"]
+STRATEGIES: tuple[str, ...] = ("truncate", "sliding_window", "summarize")
+SearchMode = Literal["dense", "lexical", "hybrid"]
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    name: str
+    created_at: datetime
+    settings: JSON = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContextPolicy:
+    """How a session's context is assembled. Every field has a working default."""
+
+    strategy: Strategy = "summarize"
+    window_turns: int | None = None  # sliding_window: keep at most this many recent turns
+    min_recent_turns: int = 2
+    recall: bool = True
+    recall_scope: Literal["session", "user"] = "session"
+    retrieval_mode: SearchMode = "hybrid"
+    max_context_tokens: int | None = None
+    # Shares of what is left after the mandatory parts and the minimum recent turns.
+    # Filled in order; whatever a section leaves unused flows to the next one, and the
+    # remainder after recall goes to more recent turns.
+    summary_share: float = 0.15
+    knowledge_share: float = 0.30
+    recall_share: float = 0.15
+    state_max_tokens: int = 300
+
+    @staticmethod
+    def from_dict(data: JSON | None) -> ContextPolicy:
+        """Build from stored JSON, ignoring keys this version does not know."""
+        if not data:
+            return ContextPolicy()
+        known = {k: v for k, v in data.items() if k in ContextPolicy.__dataclass_fields__}
+        return ContextPolicy(**known)
+
+    def to_dict(self) -> JSON:
+        return {k: getattr(self, k) for k in ContextPolicy.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Session:
+    tenant_id: str
+    id: str
+    user_id: str | None
+    metadata: JSON
+    state: JSON
+    system_prompt: str | None
+    model: str | None
+    policy: JSON
+    collections: list[str] | None  # None: all of the tenant's collections
+    legal_hold: bool
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    turn_count: int = 0
+
+    @property
+    def context_policy(self) -> ContextPolicy:
+        return ContextPolicy.from_dict(self.policy)
+
+
+@dataclass(frozen=True)
+class NewTurn:
+    """A turn about to be written; token_count is computed by the service at write time."""
+
+    role: Role
+    content: str
+    name: str | None = None
+    created_at: datetime | None = None
+    metadata: JSON = field(default_factory=dict)
+    token_count: int = 0
+    model: str | None = None
+    status: Literal["complete", "incomplete"] = "complete"
+    usage: JSON | None = None
+    latency_ms: float | None = None
+    report: JSON | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    tenant_id: str
+    session_id: str
+    seq: int
+    role: Role
+    content: str
+    name: str | None
+    token_count: int
+    created_at: datetime
+    metadata: JSON
+    model: str | None = None
+    status: str = "complete"
+    usage: JSON | None = None
+    latency_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    tenant_id: str
+    session_id: str
+    version: int
+    content: str
+    through_seq: int
+    token_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Collection:
+    tenant_id: str
+    name: str
+    description: str | None
+    created_at: datetime
+    document_count: int = 0
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    tenant_id: str
+    collection: str
+    external_id: str | None
+    title: str | None
+    content_hash: str
+    metadata: JSON
+    chunk_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    tenant_id: str
+    collection: str
+    document_id: str
+    position: int
+    text: str
+    token_count: int
+    metadata: JSON
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A retrieved chunk with its score; `legs` says which search found it."""
+
+    chunk_id: str
+    document_id: str
+    collection: str
+    text: str
+    score: float
+    metadata: JSON
+    legs: tuple[str, ...] = ("dense",)
+    token_count: int | None = None
+
+
+@dataclass(frozen=True)
+class TurnHit:
+    """A recalled older turn (from the vector store) with its score."""
+
+    session_id: str
+    seq: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str
+    content: str
+    name: str | None = None
+
+    def to_dict(self) -> JSON:
+        out: JSON = {"role": self.role, "content": self.content}
+        if self.name:
+            out["name"] = self.name
+        return out
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> JSON:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class Completion:
+    content: str
+    model: str
+    usage: Usage
+    finish_reason: str = "stop"
+    latency_ms: float = 0.0

@@ -1,0 +1,268 @@
+"""Ports: what services need from the outside world, by role. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from mcp_service.domain.model import (
+    JSON,
+    Chunk,
+    ChunkHit,
+    Collection,
+    Completion,
+    Document,
+    Message,
+    NewTurn,
+    SearchMode,
+    Session,
+    Summary,
+    Tenant,
+    Turn,
+    TurnHit,
+)
+
+
+class TokenCounter(Protocol):
+    """Counts tokens the way the target model does."""
+
+    def count(self, text: str) -> int: ...
+
+    def message_overhead(self) -> int:
+        """Tokens each chat message costs beyond its content."""
+        ...
+
+    def prompt_overhead(self) -> int:
+        """Tokens the whole prompt costs beyond its messages (reply priming)."""
+        ...
+
+    def truncate(self, text: str, max_tokens: int) -> str: ...
+
+    def split(self, text: str, size: int, overlap: int) -> list[str]:
+        """Split into windows of at most `size` tokens that overlap by `overlap`."""
+        ...
+
+
+class Embedder(Protocol):
+    """Turns texts into dense vectors. Implementations keep blocking work off the loop."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    async def embed_query(self, text: str) -> list[float]: ...
+
+
+class VectorStore(Protocol):
+    """Chunk and turn vectors. `tenant_id` is a mandatory filter on every call."""
+
+    async def ensure_ready(self, dimension: int) -> None:
+        """Create missing collections; raise VectorStoreMismatch on a size mismatch."""
+        ...
+
+    async def upsert_chunks(
+        self, tenant_id: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+    ) -> None: ...
+
+    async def search_chunks(
+        self,
+        tenant_id: str,
+        vector: Sequence[float] | None,
+        query_text: str,
+        *,
+        collections: Sequence[str] | None,
+        top_k: int,
+        mode: SearchMode = "dense",
+        metadata_filter: JSON | None = None,
+    ) -> list[ChunkHit]: ...
+
+    async def delete_chunks(
+        self,
+        tenant_id: str,
+        *,
+        document_ids: Sequence[str] | None = None,
+        chunk_ids: Sequence[str] | None = None,
+        collection: str | None = None,
+    ) -> None: ...
+
+    async def count_chunks(self, tenant_id: str, *, document_id: str | None = None) -> int: ...
+
+    async def upsert_turns(
+        self,
+        tenant_id: str,
+        turns: Sequence[Turn],
+        vectors: Sequence[Sequence[float]],
+        user_id: str | None,
+    ) -> None: ...
+
+    async def search_turns(
+        self,
+        tenant_id: str,
+        vector: Sequence[float],
+        query_text: str,
+        *,
+        session_id: str | None,
+        user_id: str | None,
+        before_seq: int | None,
+        top_k: int,
+    ) -> list[TurnHit]: ...
+
+    async def delete_turns(
+        self, tenant_id: str, *, session_id: str, seqs: Sequence[int] | None = None
+    ) -> None: ...
+
+    async def count_turns(self, tenant_id: str, *, session_id: str | None = None) -> int: ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LLMGateway(Protocol):
+    """An OpenAI-compatible chat completions endpoint (or the offline responder)."""
+
+    @property
+    def default_model(self) -> str: ...
+
+    async def complete(
+        self, messages: Sequence[Message], *, model: str | None, params: JSON | None = None
+    ) -> Completion: ...
+
+    def stream(
+        self, messages: Sequence[Message], *, model: str | None, params: JSON | None = None
+    ) -> AsyncIterator[JSON]:
+        """Yield OpenAI `chat.completion.chunk` objects as they arrive."""
+        ...
+
+
+class TenantRepository(Protocol):
+    async def get(self, tenant_id: str) -> Tenant | None: ...
+
+    async def ensure(self, tenant_id: str, name: str | None = None) -> Tenant: ...
+
+    async def add(self, tenant: Tenant) -> None: ...
+
+
+class SessionRepository(Protocol):
+    async def get(self, tenant_id: str, session_id: str) -> Session | None: ...
+
+    async def add(self, session: Session) -> bool:
+        """Insert unless the id exists; return whether it was created."""
+        ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def delete(self, tenant_id: str, session_id: str) -> None: ...
+
+    async def page(
+        self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None = None
+    ) -> list[Session]: ...
+
+    async def reserve_seqs(self, tenant_id: str, session_id: str, count: int) -> int:
+        """Reserve `count` consecutive sequence numbers; return the first. Serialises writers."""
+        ...
+
+    async def touch(self, tenant_id: str, session_id: str, when: datetime) -> None: ...
+
+
+class TurnRepository(Protocol):
+    async def add_many(
+        self, tenant_id: str, session_id: str, first_seq: int, turns: Sequence[NewTurn]
+    ) -> list[Turn]: ...
+
+    async def page(
+        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
+    ) -> list[Turn]: ...
+
+    async def recent(
+        self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None
+    ) -> list[Turn]:
+        """The newest `limit` turns (before `before_seq` if given), oldest first."""
+        ...
+
+    async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]: ...
+
+    async def count(self, tenant_id: str, session_id: str) -> int: ...
+
+    async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
+
+
+class SummaryRepository(Protocol):
+    async def current(self, tenant_id: str, session_id: str) -> Summary | None: ...
+
+    async def add(self, summary: Summary) -> None: ...
+
+    async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
+
+
+class CollectionRepository(Protocol):
+    async def get(self, tenant_id: str, name: str) -> Collection | None: ...
+
+    async def add(self, collection: Collection) -> None: ...
+
+    async def list_all(self, tenant_id: str) -> list[Collection]: ...
+
+    async def delete(self, tenant_id: str, name: str) -> None: ...
+
+
+class DocumentRepository(Protocol):
+    async def get(self, tenant_id: str, document_id: str) -> Document | None: ...
+
+    async def by_external_id(
+        self, tenant_id: str, collection: str, external_id: str
+    ) -> Document | None: ...
+
+    async def add(self, document: Document, chunks: Sequence[Chunk]) -> None: ...
+
+    async def delete(self, tenant_id: str, document_id: str) -> list[str]:
+        """Delete a document and its chunks; return the deleted chunk ids."""
+        ...
+
+    async def delete_collection(self, tenant_id: str, collection: str) -> int: ...
+
+    async def chunks(self, tenant_id: str, document_id: str) -> list[Chunk]: ...
+
+
+class JobRepository(Protocol):
+    async def enqueue(
+        self, kind: str, payload: JSON, *, tenant_id: str | None, run_after: datetime | None = None
+    ) -> str: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per use case; rolls back unless `commit()` was called."""
+
+    tenants: TenantRepository
+    sessions: SessionRepository
+    turns: TurnRepository
+    summaries: SummaryRepository
+    collections: CollectionRepository
+    documents: DocumentRepository
+    jobs: JobRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work; `write=True` for use cases that write (serialised on SQLite)."""
+        ...
+
+

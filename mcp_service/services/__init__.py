@@ -1,0 +1,1 @@
+"""Use cases. They take ports as arguments and are the only place that commits."""

@@ -1,0 +1,46 @@
+"""What every use case needs: the ports and the few settings they read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mcp_service.domain.ports import (
+    Embedder,
+    LLMGateway,
+    TokenCounter,
+    UnitOfWorkFactory,
+    VectorStore,
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """The settings services read (a plain copy, so services never import config)."""
+
+    default_system_prompt: str = "You are a helpful assistant."
+    default_model: str = "gpt-4o-mini"
+    model_context_window: int = 16384
+    reserved_completion_tokens: int = 1024
+    max_message_chars: int = 32_000
+    max_turns_per_import: int = 1000
+    chunk_tokens: int = 256
+    chunk_overlap_tokens: int = 32
+    retrieval_top_k: int = 8
+    history_window_limit: int = 400
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWorkFactory
+    vectors: VectorStore
+    embedder: Embedder
+    counter: TokenCounter
+    gateway: LLMGateway
+    config: ServiceConfig = field(default_factory=ServiceConfig)
+    now: Callable[[], datetime] = utc_now

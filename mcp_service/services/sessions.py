@@ -1,0 +1,163 @@
+"""Sessions and their history: create, read, update, delete, append and list turns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
+from mcp_service.domain.model import JSON, ContextPolicy, NewTurn, Session, Turn
+from mcp_service.domain.ports import UnitOfWork
+from mcp_service.services.deps import Deps
+from mcp_service.services.validation import require_message
+
+UPDATABLE = (
+    "user_id", "metadata", "state", "system_prompt", "model", "policy", "collections",
+    "legal_hold",
+)
+
+
+@dataclass(frozen=True)
+class DeletionReceipt:
+    session_id: str
+    turns_deleted: int
+    summaries_deleted: int
+    vectors_deleted: bool
+    deleted_at: datetime
+
+
+def new_session(deps: Deps, tenant_id: str, session_id: str, fields: JSON | None = None) -> Session:
+    """A Session object with defaults; `fields` may set any updatable attribute."""
+    now = deps.now()
+    base = Session(
+        tenant_id=tenant_id, id=session_id, user_id=None, metadata={}, state={},
+        system_prompt=None, model=None, policy={}, collections=None, legal_hold=False,
+        created_at=now, updated_at=now, last_activity_at=now,
+    )
+    return apply_fields(base, fields or {})
+
+
+def apply_fields(session: Session, fields: JSON) -> Session:
+    unknown = set(fields) - set(UPDATABLE)
+    if unknown:
+        raise InvalidInput(f"unknown session field(s): {', '.join(sorted(unknown))}")
+    if "policy" in fields and fields["policy"] is not None:
+        ContextPolicy.from_dict(fields["policy"])  # fails early on bad values
+    values: dict[str, Any] = {k: v for k, v in fields.items()}
+    if values.get("metadata") is None and "metadata" in values:
+        values["metadata"] = {}
+    if values.get("state") is None and "state" in values:
+        values["state"] = {}
+    if values.get("policy") is None and "policy" in values:
+        values["policy"] = {}
+    return replace(session, **values)
+
+
+async def ensure_session(uow: UnitOfWork, deps: Deps, tenant_id: str, session_id: str) -> Session:
+    """Load the session, creating it on first use (frontends may invent ids)."""
+    found = await uow.sessions.get(tenant_id, session_id)
+    if found is not None:
+        return found
+    await uow.tenants.ensure(tenant_id)
+    await uow.sessions.add(new_session(deps, tenant_id, session_id))
+    created = await uow.sessions.get(tenant_id, session_id)
+    assert created is not None
+    return created
+
+
+class SessionService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def create(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+        session = new_session(self.deps, tenant_id, session_id, fields)
+        async with self.deps.uow(write=True) as uow:
+            await uow.tenants.ensure(tenant_id)
+            if not await uow.sessions.add(session):
+                raise AlreadyExists(f"session {session_id!r} already exists", field="id")
+            await uow.commit()
+        return session
+
+    async def get(self, tenant_id: str, session_id: str) -> Session:
+        async with self.deps.uow() as uow:
+            return await _require(uow, tenant_id, session_id)
+
+    async def page(
+        self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None
+    ) -> list[Session]:
+        async with self.deps.uow() as uow:
+            return await uow.sessions.page(tenant_id, limit=limit, after=after, user_id=user_id)
+
+    async def update(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+        async with self.deps.uow(write=True) as uow:
+            current = await _require(uow, tenant_id, session_id)
+            updated = replace(apply_fields(current, fields), updated_at=self.deps.now())
+            await uow.sessions.update(updated)
+            await uow.commit()
+        return updated
+
+    async def delete(self, tenant_id: str, session_id: str) -> DeletionReceipt:
+        """Hard delete: vectors first (a failure there deletes nothing), then the rows."""
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+        await self.deps.vectors.delete_turns(tenant_id, session_id=session_id)
+        async with self.deps.uow(write=True) as uow:
+            summaries = await uow.summaries.delete_session(tenant_id, session_id)
+            turns = await uow.turns.delete_session(tenant_id, session_id)
+            await uow.sessions.delete(tenant_id, session_id)
+            await uow.commit()
+        return DeletionReceipt(session_id, turns, summaries, True, self.deps.now())
+
+    async def append_turns(
+        self, tenant_id: str, session_id: str, turns: Sequence[NewTurn]
+    ) -> list[Turn]:
+        """Append (or import, with timestamps) a batch; creates the session if needed."""
+        cfg = self.deps.config
+        if not turns:
+            raise InvalidInput("turns must not be empty", field="turns")
+        if len(turns) > cfg.max_turns_per_import:
+            raise InvalidInput(
+                f"{len(turns)} turns in one batch; the limit is {cfg.max_turns_per_import}",
+                field="turns",
+            )
+        now = self.deps.now()
+        prepared = [
+            replace(
+                t,
+                content=require_message(t.content, max_chars=cfg.max_message_chars,
+                                        field=f"turns[{i}].content"),
+                created_at=t.created_at or now,
+                token_count=self.deps.counter.count(t.content),
+            )
+            for i, t in enumerate(turns)
+        ]
+        return await record_turns(self.deps, tenant_id, session_id, prepared)
+
+    async def list_turns(
+        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int
+    ) -> list[Turn]:
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+            return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
+
+
+async def record_turns(
+    deps: Deps, tenant_id: str, session_id: str, turns: Sequence[NewTurn]
+) -> list[Turn]:
+    """Write turns with fresh, gap-free sequence numbers in one short transaction."""
+    async with deps.uow(write=True) as uow:
+        await ensure_session(uow, deps, tenant_id, session_id)
+        first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns))
+        written = await uow.turns.add_many(tenant_id, session_id, first, turns)
+        await uow.sessions.touch(tenant_id, session_id, deps.now())
+        await uow.commit()
+    return written
+
+
+async def _require(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:
+    session = await uow.sessions.get(tenant_id, session_id)
+    if session is None:
+        raise NotFound(f"session {session_id!r} not found", field="session_id")
+    return session
