@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +19,15 @@ from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.config import Settings
-from mcp_service.domain.ports import Embedder, LLMGateway, TokenCounter, VectorStore
+from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.services.chat import ChatService
 from mcp_service.services.context import ContextService
 from mcp_service.services.deps import Deps, ServiceConfig
 from mcp_service.services.knowledge import KnowledgeService
+from mcp_service.services.memory import MemoryJobs
 from mcp_service.services.sessions import SessionService
+from mcp_service.services.summarizers import ExtractiveSummarizer, LLMSummarizer
+from mcp_service.services.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +43,24 @@ class Container:
     context: ContextService
     chat: ChatService
     knowledge: KnowledgeService
+    worker: Worker
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
         for closer in reversed(self.closers):
             await closer()
         await self.engine.dispose()
+
+    def start_background(self) -> Callable[[], Awaitable[None]]:
+        """Start the in-process worker; return a coroutine function that stops it."""
+        stop = asyncio.Event()
+        task = asyncio.create_task(self.worker.run_forever(stop), name="mcp-worker")
+
+        async def halt() -> None:
+            stop.set()
+            await task
+
+        return halt
 
 
 def service_config(settings: Settings) -> ServiceConfig:
@@ -57,6 +74,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         retrieval_top_k=settings.retrieval_top_k,
+        summary_model=settings.summary_model,
     )
 
 
@@ -122,15 +140,22 @@ async def build_container(
         aclose = getattr(gateway, "aclose", None)
         if aclose is not None:
             closers.append(aclose)
+    summarizer: Summarizer = (
+        LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        if settings.llm_base_url
+        else ExtractiveSummarizer(embedder, counter)
+    )
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine),
         vectors=vectors,
         embedder=embedder,
         counter=counter,
         gateway=gateway,
+        summarizer=summarizer,
         config=service_config(settings),
     )
     context = ContextService(deps)
+    worker = Worker(deps, MemoryJobs(deps).handlers(), poll_s=settings.worker_poll_s)
     return Container(
         settings=settings,
         engine=engine,
@@ -139,5 +164,6 @@ async def build_container(
         context=context,
         chat=ChatService(deps, context),
         knowledge=KnowledgeService(deps),
+        worker=worker,
         closers=closers,
     )

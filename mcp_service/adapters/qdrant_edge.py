@@ -48,8 +48,13 @@ class QdrantEdgeStore:
         self._dimension: int | None = None
         self._chunks: _Shard | None = None
         self._turns: _Shard | None = None
+        self._open_lock = asyncio.Lock()
 
     async def ensure_ready(self, dimension: int) -> None:
+        async with self._open_lock:  # two concurrent openers would open each shard twice
+            await self._open(dimension)
+
+    async def _open(self, dimension: int) -> None:
         if self._dimension is not None:
             if dimension != self._dimension:
                 raise vc.mismatch(
@@ -75,13 +80,7 @@ class QdrantEdgeStore:
         self, tenant_id: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
     ) -> None:
         vc.check_batch(chunks, vectors, self._ready_dimension())
-        if not chunks:
-            return
-        points = [
-            (chunk.id, vector, chunk.text, vc.chunk_payload(tenant_id, chunk))
-            for chunk, vector in zip(chunks, vectors, strict=True)
-        ]
-        await self._upsert(self._shard("chunks"), points)
+        await self._upsert(self._shard("chunks"), vc.chunk_points(tenant_id, chunks, vectors))
 
     async def search_chunks(
         self,
@@ -136,18 +135,7 @@ class QdrantEdgeStore:
         user_id: str | None,
     ) -> None:
         vc.check_batch(turns, vectors, self._ready_dimension())
-        if not turns:
-            return
-        points = [
-            (
-                vc.turn_point_id(tenant_id, turn.session_id, turn.seq),
-                vector,
-                turn.content,
-                vc.turn_payload(tenant_id, turn, user_id),
-            )
-            for turn, vector in zip(turns, vectors, strict=True)
-        ]
-        await self._upsert(self._shard("turns"), points)
+        await self._upsert(self._shard("turns"), vc.turn_points(tenant_id, turns, vectors, user_id))
 
     async def search_turns(
         self,
@@ -184,6 +172,10 @@ class QdrantEdgeStore:
 
     async def close(self) -> None:
         """Flush and close both shards; the store can be opened again with `ensure_ready`."""
+        async with self._open_lock:
+            await self._close()
+
+    async def _close(self) -> None:
         for shard in (self._chunks, self._turns):
             if shard is not None:
                 async with shard.write_lock:
@@ -234,9 +226,10 @@ class QdrantEdgeStore:
     def _lexical(self, text: str) -> qe.Query:
         return qe.Query.Nearest(self._bm25.embed_query(text), using=vc.SPARSE_VECTOR)
 
-    async def _upsert(
-        self, shard: _Shard, points: list[tuple[str, Sequence[float], str, JSON]]
-    ) -> None:
+    async def _upsert(self, shard: _Shard, points: list[vc.PointData]) -> None:
+        if not points:
+            return
+
         def write(edge: qe.EdgeShard) -> None:
             # BM25 runs here, in the worker thread, with the rest of the blocking work.
             batch = [
@@ -308,11 +301,15 @@ def _open_shard(
             shard = _load(path, dimension, config, remedy)
         else:
             shard = qe.EdgeShard.create(str(path), config)
-        _ensure_indexes(shard, keywords, integers)
     except DomainError:
         raise
     except Exception as exc:  # qdrant-edge raises bare `Exception`; see QdrantEdgeStore._call
         raise VectorStoreUnavailable(f"cannot open Qdrant Edge shard {path}: {exc}") from exc
+    try:
+        _ensure_indexes(shard, keywords, integers)
+    except Exception as exc:
+        shard.close()
+        raise VectorStoreUnavailable(f"cannot index Qdrant Edge shard {path}: {exc}") from exc
     return shard
 
 

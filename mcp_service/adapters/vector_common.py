@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection as Container
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from mcp_service.domain.errors import InvalidInput, VectorStoreMismatch
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, Turn, TurnHit
@@ -54,6 +54,15 @@ class Below:
 Condition = Equals | AnyOf | Below
 
 
+class PointData(NamedTuple):
+    """One point to write, before a store turns it into its library's type."""
+
+    id: str
+    vector: Sequence[float]
+    text: str  # what BM25 indexes
+    payload: JSON
+
+
 def turn_point_id(tenant_id: str, session_id: str, seq: int) -> str:
     """Deterministic, so re-indexing a turn overwrites its point instead of adding one."""
     return str(uuid.uuid5(TURN_ID_NAMESPACE, f"{tenant_id}/{session_id}/{seq}"))
@@ -62,6 +71,29 @@ def turn_point_id(tenant_id: str, session_id: str, seq: int) -> str:
 def prefetch_limit(top_k: int) -> int:
     """How deep each hybrid leg looks: fusion needs more candidates than it returns."""
     return max(top_k * 4, 20)
+
+
+def chunk_points(
+    tenant_id: str, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+) -> list[PointData]:
+    return [
+        PointData(chunk.id, vector, chunk.text, chunk_payload(tenant_id, chunk))
+        for chunk, vector in zip(chunks, vectors, strict=True)
+    ]
+
+
+def turn_points(
+    tenant_id: str, turns: Sequence[Turn], vectors: Sequence[Sequence[float]], user_id: str | None
+) -> list[PointData]:
+    return [
+        PointData(
+            turn_point_id(tenant_id, turn.session_id, turn.seq),
+            vector,
+            turn.content,
+            turn_payload(tenant_id, turn, user_id),
+        )
+        for turn, vector in zip(turns, vectors, strict=True)
+    ]
 
 
 def chunk_payload(tenant_id: str, chunk: Chunk) -> JSON:

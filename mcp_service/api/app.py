@@ -25,9 +25,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             return
         built = await build_container(settings or get_settings())
         app.state.container = built
+        halt = built.start_background() if built.settings.worker_enabled else None
         try:
             yield
         finally:
+            if halt is not None:
+                await halt()
             await built.aclose()
 
     app = FastAPI(

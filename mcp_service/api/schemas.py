@@ -66,14 +66,23 @@ class SessionOut(BaseModel):
     updated_at: datetime
     last_activity_at: datetime
     turn_count: int
+    memory: dict[str, Any] | None = None
 
     @staticmethod
     def of(s: Session) -> SessionOut:
         return SessionOut(
-            id=s.id, user_id=s.user_id, metadata=s.metadata, state=s.state,
-            system_prompt=s.system_prompt, model=s.model, policy=s.context_policy.to_dict(),
-            collections=s.collections, legal_hold=s.legal_hold, created_at=s.created_at,
-            updated_at=s.updated_at, last_activity_at=s.last_activity_at,
+            id=s.id,
+            user_id=s.user_id,
+            metadata=s.metadata,
+            state=s.state,
+            system_prompt=s.system_prompt,
+            model=s.model,
+            policy=s.context_policy.to_dict(),
+            collections=s.collections,
+            legal_hold=s.legal_hold,
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+            last_activity_at=s.last_activity_at,
             turn_count=s.turn_count,
         )
 
@@ -105,8 +114,15 @@ class TurnOut(BaseModel):
     @staticmethod
     def of(t: Turn) -> TurnOut:
         return TurnOut(
-            seq=t.seq, role=t.role, content=t.content, name=t.name, token_count=t.token_count,
-            created_at=t.created_at, metadata=t.metadata, model=t.model, status=t.status,
+            seq=t.seq,
+            role=t.role,
+            content=t.content,
+            name=t.name,
+            token_count=t.token_count,
+            created_at=t.created_at,
+            metadata=t.metadata,
+            model=t.model,
+            status=t.status,
             usage=t.usage,
         )
 
@@ -135,8 +151,12 @@ class CollectionOut(BaseModel):
 
     @staticmethod
     def of(c: Collection) -> CollectionOut:
-        return CollectionOut(name=c.name, description=c.description, created_at=c.created_at,
-                             document_count=c.document_count)
+        return CollectionOut(
+            name=c.name,
+            description=c.description,
+            created_at=c.created_at,
+            document_count=c.document_count,
+        )
 
 
 class DocumentIn(Strict):
@@ -164,9 +184,15 @@ class DocumentOut(BaseModel):
     @staticmethod
     def of(d: Document) -> DocumentOut:
         return DocumentOut(
-            id=d.id, collection=d.collection, external_id=d.external_id, title=d.title,
-            content_hash=d.content_hash, metadata=d.metadata, chunk_count=d.chunk_count,
-            created_at=d.created_at, updated_at=d.updated_at,
+            id=d.id,
+            collection=d.collection,
+            external_id=d.external_id,
+            title=d.title,
+            content_hash=d.content_hash,
+            metadata=d.metadata,
+            chunk_count=d.chunk_count,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
         )
 
 

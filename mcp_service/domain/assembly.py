@@ -122,12 +122,19 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     state_lines = render.state_lines(inp.state)
     state_allow = min(policy.state_max_tokens, remaining)
     kept, lost, state_tokens = a.fit_items(
-        state_lines, lambda kv: kv[1], lambda kvs: render.state_text([kv[1] for kv in kvs]),
+        state_lines,
+        lambda kv: kv[1],
+        lambda kvs: render.state_text([kv[1] for kv in kvs]),
         state_allow,
     )
     remaining -= state_tokens
-    a.report.section("state", state_allow, state_tokens, [k for k, _ in kept],
-                     [{"id": k, "reason": "budget"} for k, _ in lost])
+    a.report.section(
+        "state",
+        state_allow,
+        state_tokens,
+        [k for k, _ in kept],
+        [{"id": k, "reason": "budget"} for k, _ in lost],
+    )
     pool = remaining
 
     history_cost = sum(a.turn_cost(t) for t in rest_candidates)
@@ -148,13 +155,21 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     recall_allow = share(pool, policy.recall_share) + carry if not fits_all else 0
     used_before_recall = summary_tokens + knowledge_tokens
     recalled, window, recall_tokens = _recall_and_window(
-        a, inp, rest_candidates, min_pick.items, recall_allow, pool - used_before_recall,
+        a,
+        inp,
+        rest_candidates,
+        min_pick.items,
+        recall_allow,
+        pool - used_before_recall,
         fits_all,
     )
     recent_turns = list(reversed(min_pick.items + window.items))
     a.report.section(
-        "recent", pool - used_before_recall - recall_tokens + min_pick.tokens,
-        min_pick.tokens + window.tokens, [t.seq for t in recent_turns], [],
+        "recent",
+        pool - used_before_recall - recall_tokens + min_pick.tokens,
+        min_pick.tokens + window.tokens,
+        [t.seq for t in recent_turns],
+        [],
     )
     a.report.drop_turns(window.dropped, "budget")
 
@@ -213,6 +228,7 @@ def _recall_and_window(
     older than that window; the window then grows into what recall left unused, and any
     recalled turn the window now covers leaves recall (repeated until stable).
     """
+
     def window_for(tokens: int) -> _Window:
         picked = pick_in_order(candidates, a.turn_cost, tokens, contiguous=True)
         return _Window(picked.items, picked.dropped, picked.tokens)
@@ -227,7 +243,8 @@ def _recall_and_window(
     in_window = [t.seq for t in window.items + min_items]
     boundary = min(in_window) if in_window else None
     offered = [
-        (t, s) for t, s in inp.recall
+        (t, s)
+        for t, s in inp.recall
         if t.session_id != inp.session_id or boundary is None or t.seq < boundary
     ]
     chosen: list[tuple[Turn, float]] = []
@@ -235,14 +252,16 @@ def _recall_and_window(
     tokens = 0
     for _ in range(MAX_RECALL_ROUNDS):
         chosen, lost, tokens = a.fit_items(
-            offered, lambda ts: render.recalled_line(ts[0], inp.session_id),
+            offered,
+            lambda ts: render.recalled_line(ts[0], inp.session_id),
             lambda tss: render.recall_text([ts[0] for ts in tss], inp.session_id),
             recall_allow,
         )
         window = window_for(available - tokens)
         covered = {t.seq for t in window.items}
-        still = [(t, s) for t, s in offered
-                 if not (t.session_id == inp.session_id and t.seq in covered)]
+        still = [
+            (t, s) for t, s in offered if not (t.session_id == inp.session_id and t.seq in covered)
+        ]
         if len(still) == len(offered):
             break
         offered = still

@@ -215,3 +215,22 @@ class Completion:
     usage: Usage
     finish_reason: str = "stop"
     latency_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A durable background job (outbox entry)."""
+
+    id: str
+    tenant_id: str | None
+    kind: str
+    payload: JSON
+    status: str  # queued | running | done | dead
+    attempts: int
+    max_attempts: int
+    run_after: datetime
+    created_at: datetime
+    updated_at: datetime
+    last_error: str | None = None
+    progress: JSON | None = None
+    result: JSON | None = None

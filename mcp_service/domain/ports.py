@@ -14,6 +14,7 @@ from mcp_service.domain.model import (
     Collection,
     Completion,
     Document,
+    Job,
     Message,
     NewTurn,
     SearchMode,
@@ -192,6 +193,14 @@ class TurnRepository(Protocol):
 
     async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
 
+    async def mark_embedded(self, tenant_id: str, session_id: str, seqs: Sequence[int]) -> int:
+        """Flag turns whose vectors are written; return how many still existed."""
+        ...
+
+    async def memory_stats(self, tenant_id: str, session_id: str) -> tuple[int, int]:
+        """(turns, turns embedded) of a session."""
+        ...
+
 
 class SummaryRepository(Protocol):
     async def current(self, tenant_id: str, session_id: str) -> Summary | None: ...
@@ -201,12 +210,25 @@ class SummaryRepository(Protocol):
     async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
 
 
+class Summarizer(Protocol):
+    """Folds turns into a running summary, bounded in tokens."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def summarize(
+        self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
+    ) -> str: ...
+
+
 class CollectionRepository(Protocol):
     async def get(self, tenant_id: str, name: str) -> Collection | None: ...
 
     async def add(self, collection: Collection) -> None: ...
 
     async def list_all(self, tenant_id: str) -> list[Collection]: ...
+
+    async def names(self, tenant_id: str) -> list[str]: ...
 
     async def delete(self, tenant_id: str, name: str) -> None: ...
 
@@ -230,9 +252,32 @@ class DocumentRepository(Protocol):
 
 
 class JobRepository(Protocol):
+    """The durable job queue. Claims are leases: a crashed worker's job is claimed again
+    once its lease expires; two workers never hold the same job at once."""
+
     async def enqueue(
         self, kind: str, payload: JSON, *, tenant_id: str | None, run_after: datetime | None = None
     ) -> str: ...
+
+    async def claim(
+        self, worker_id: str, now: datetime, lease_s: float, kinds: Sequence[str] | None = None
+    ) -> Job | None: ...
+
+    async def complete(self, job_id: str, worker_id: str, result: JSON | None) -> bool: ...
+
+    async def fail(
+        self, job_id: str, worker_id: str, error: str, retry_at: datetime | None
+    ) -> bool:
+        """Record a failure; requeue at `retry_at`, or mark dead when it is None."""
+        ...
+
+    async def progress(self, job_id: str, progress: JSON) -> None: ...
+
+    async def get(self, tenant_id: str | None, job_id: str) -> Job | None: ...
+
+    async def depth(self, now: datetime) -> JSON:
+        """Counts by status and the age in seconds of the oldest runnable job."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -264,5 +309,3 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, write: bool = False) -> UnitOfWork:
         """A new unit of work; `write=True` for use cases that write (serialised on SQLite)."""
         ...
-
-

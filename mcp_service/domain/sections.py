@@ -32,8 +32,7 @@ def state_text(lines: Sequence[str]) -> str:
 
 def summary_text(summary: Summary) -> str:
     return (
-        f"Summary of the earlier conversation (turns 1–{summary.through_seq}):\n"
-        f"{summary.content}"
+        f"Summary of the earlier conversation (turns 1–{summary.through_seq}):\n{summary.content}"
     )
 
 

@@ -39,11 +39,16 @@ class ChatService:
         """One chat turn. The user turn is committed before the model is called, so a
         gateway failure (raised to the caller) never loses it; no lock is held meanwhile."""
         session, ctx = await self.context.build(
-            tenant_id, session_id, message, max_context_tokens=max_context_tokens,
+            tenant_id,
+            session_id,
+            message,
+            max_context_tokens=max_context_tokens,
             system_prompt_override=system_prompt_override,
         )
         user_turn = NewTurn(
-            role="user", content=message, created_at=self.deps.now(),
+            role="user",
+            content=message,
+            created_at=self.deps.now(),
             token_count=self.deps.counter.count(message),
         )
         (recorded_user,) = await record_turns(self.deps, tenant_id, session_id, [user_turn])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import math
 from dataclasses import dataclass
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
@@ -9,17 +11,23 @@ from mcp_service.domain.errors import VectorStoreUnavailable
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Turn
 from mcp_service.domain.ports import UnitOfWork
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import new_session
+from mcp_service.services.sessions import effective_policy, new_session
 from mcp_service.services.validation import require_message
+
+RECENCY_HALF_LIFE_DAYS = 30.0
+RECENCY_WEIGHT = 0.1
+NEIGHBOUR_FACTOR = 0.9
 
 
 @dataclass(frozen=True)
 class Gathered:
     session: Session
+    policy: ContextPolicy
     history: list[Turn]
     history_complete: bool
     summary: Summary | None
     system_prompt: str
+    has_collections: bool
 
 
 class ContextService:
@@ -46,25 +54,25 @@ class ContextService:
     ) -> tuple[Session, AssembledContext]:
         """Assemble the prompt for `message` in the session (which may not exist yet)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
-        gathered = await self._gather(tenant_id, session_id)
-        policy = gathered.session.context_policy
-        knowledge, knowledge_status = await self._retrieve(gathered.session, message, policy)
+        g = await self._gather(tenant_id, session_id)
+        knowledge, k_status, recall, r_status = await self._search(g, message)
         inputs = ContextInputs(
             session_id=session_id,
-            system_prompt=system_prompt_override or gathered.system_prompt,
+            system_prompt=system_prompt_override or g.system_prompt,
             now=self.deps.now(),
             message=message,
-            budget=self.budget_for(policy, max_context_tokens),
-            policy=policy,
-            history=gathered.history,
-            history_complete=gathered.history_complete,
-            state=gathered.session.state,
-            summary=gathered.summary,
+            budget=self.budget_for(g.policy, max_context_tokens),
+            policy=g.policy,
+            history=g.history,
+            history_complete=g.history_complete,
+            state=g.session.state,
+            summary=g.summary,
             knowledge=knowledge,
-            knowledge_status=knowledge_status,
-            recall_status="not enabled",
+            knowledge_status=k_status,
+            recall=recall,
+            recall_status=r_status,
         )
-        return gathered.session, assemble(inputs, self.deps.counter)
+        return g.session, assemble(inputs, self.deps.counter)
 
     async def _gather(self, tenant_id: str, session_id: str) -> Gathered:
         limit = self.deps.config.history_window_limit
@@ -77,9 +85,13 @@ class ContextService:
             else:
                 history = await uow.turns.recent(tenant_id, session_id, limit=limit)
                 summary = await uow.summaries.current(tenant_id, session_id)
+            policy = await effective_policy(uow, session)
             prompt = await self._system_prompt(uow, tenant_id, session)
+            has_collections = session.collections != [] and bool(
+                await uow.collections.names(tenant_id)
+            )
         complete = len(history) < limit  # fewer than asked for: we have it all
-        return Gathered(session, history, complete, summary, prompt)
+        return Gathered(session, policy, history, complete, summary, prompt, has_collections)
 
     async def _system_prompt(self, uow: UnitOfWork, tenant_id: str, session: Session) -> str:
         if session.system_prompt:
@@ -89,25 +101,99 @@ class ContextService:
             return str(tenant.settings["system_prompt"])
         return self.deps.config.default_system_prompt
 
-    async def _retrieve(
-        self, session: Session, message: str, policy: ContextPolicy
-    ) -> tuple[list[ChunkHit], str]:
-        if session.collections == []:
-            return [], "skipped: session uses no collections"
-        async with self.deps.uow() as uow:
-            available = await uow.collections.list_all(session.tenant_id)
-        if not available:
-            return [], "skipped: no collections"
+    def _wants_recall(self, g: Gathered) -> bool:
+        # Nothing can be recalled when the whole history was loaded and is short.
+        older = not g.history_complete or len(g.history) > g.policy.min_recent_turns
+        return g.policy.recall and g.policy.strategy != "sliding_window" and older
+
+    async def _search(
+        self, g: Gathered, message: str
+    ) -> tuple[list[ChunkHit], str, list[tuple[Turn, float]], str]:
+        """Knowledge and recall share one query embedding and run concurrently."""
+        wants_recall = self._wants_recall(g)
+        k_status = "ok" if g.has_collections else "skipped: no collections"
+        r_status = "ok" if wants_recall else "skipped: nothing older to recall"
+        if not g.policy.recall:
+            r_status = "recall off"
+        if not g.has_collections and not wants_recall:
+            return [], k_status, [], r_status
         try:
             vector = await self.deps.embedder.embed_query(message)
-            hits = await self.deps.vectors.search_chunks(
-                session.tenant_id,
-                vector,
-                message,
-                collections=session.collections,
-                top_k=self.deps.config.retrieval_top_k,
-                mode=policy.retrieval_mode,
-            )
-        except VectorStoreUnavailable as exc:
-            return [], f"skipped: vector store unavailable ({exc.message})"
-        return hits, "ok"
+        except VectorStoreUnavailable as exc:  # a remote embedder may be down too
+            reason = f"skipped: embedder unavailable ({exc.message})"
+            return [], reason, [], reason
+        knowledge_task = self._knowledge(g, vector, message) if g.has_collections else None
+        recall_task = self._recall(g, vector, message) if wants_recall else None
+        k_result, r_result = await asyncio.gather(
+            knowledge_task or _nothing(), recall_task or _nothing(), return_exceptions=True
+        )
+        knowledge: list[ChunkHit] = []
+        recall: list[tuple[Turn, float]] = []
+        if isinstance(k_result, VectorStoreUnavailable):
+            k_status = f"skipped: vector store unavailable ({k_result.message})"
+        elif isinstance(k_result, BaseException):
+            raise k_result
+        elif k_result:
+            knowledge = k_result
+        if isinstance(r_result, VectorStoreUnavailable):
+            r_status = f"skipped: vector store unavailable ({r_result.message})"
+        elif isinstance(r_result, BaseException):
+            raise r_result
+        elif r_result:
+            recall = r_result
+        return knowledge, k_status, recall, r_status
+
+    async def _knowledge(self, g: Gathered, vector: list[float], message: str) -> list[ChunkHit]:
+        return await self.deps.vectors.search_chunks(
+            g.session.tenant_id,
+            vector,
+            message,
+            collections=g.session.collections,
+            top_k=self.deps.config.retrieval_top_k,
+            mode=g.policy.retrieval_mode,
+        )
+
+    async def _recall(
+        self, g: Gathered, vector: list[float], message: str
+    ) -> list[tuple[Turn, float]]:
+        """Relevant older turns (hybrid dense + BM25, nudged by recency) and, where a hit is
+        a question or an answer, its neighbouring turn that completes it."""
+        s = g.session
+        by_user = g.policy.recall_scope == "user" and s.user_id is not None
+        newest = g.history[-1].seq + 1 if g.history else None
+        hits = await self.deps.vectors.search_turns(
+            s.tenant_id,
+            vector,
+            message,
+            session_id=None if by_user else s.id,
+            user_id=s.user_id if by_user else None,
+            before_seq=None if by_user else newest,
+            top_k=self.deps.config.recall_top_k,
+        )
+        if not hits:
+            return []
+        keys = {(h.session_id, h.seq) for h in hits}
+        keys |= {(h.session_id, h.seq + d) for h in hits for d in (-1, 1)}
+        async with self.deps.uow() as uow:
+            found = await uow.turns.get_many(s.tenant_id, sorted(keys))
+        turns = {(t.session_id, t.seq): t for t in found}
+        now = self.deps.now()
+        scored: dict[tuple[str, int], float] = {}
+        for h in hits:
+            turn = turns.get((h.session_id, h.seq))
+            if turn is None:
+                continue  # deleted since it was indexed
+            age_days = max(0.0, (now - turn.created_at).total_seconds() / 86400)
+            recency = math.exp(-age_days * math.log(2) / RECENCY_HALF_LIFE_DAYS)
+            score = h.score * (1 + RECENCY_WEIGHT * recency)
+            scored[(h.session_id, h.seq)] = max(scored.get((h.session_id, h.seq), 0.0), score)
+            partner = h.seq + 1 if turn.role == "user" else h.seq - 1
+            if (h.session_id, partner) in turns:
+                key = (h.session_id, partner)
+                scored[key] = max(scored.get(key, 0.0), score * NEIGHBOUR_FACTOR)
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+        return [(turns[k], v) for k, v in ranked]
+
+
+async def _nothing() -> None:
+    return None

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from mcp_service.domain.ports import (
     Embedder,
     LLMGateway,
+    Summarizer,
     TokenCounter,
     UnitOfWorkFactory,
     VectorStore,
@@ -33,6 +34,12 @@ class ServiceConfig:
     chunk_overlap_tokens: int = 32
     retrieval_top_k: int = 8
     history_window_limit: int = 400
+    recall_top_k: int = 8
+    summary_trigger_turns: int = 24  # unsummarised turns that start a summary job
+    summary_keep_turns: int = 12  # newest turns never folded (they are the window)
+    summary_batch_turns: int = 40  # at most this many turns folded per job
+    summary_max_tokens: int = 400
+    summary_model: str | None = None
 
 
 @dataclass
@@ -42,5 +49,6 @@ class Deps:
     embedder: Embedder
     counter: TokenCounter
     gateway: LLMGateway
+    summarizer: Summarizer | None = None
     config: ServiceConfig = field(default_factory=ServiceConfig)
     now: Callable[[], datetime] = utc_now

@@ -98,14 +98,20 @@ class KnowledgeService:
                 await uow.collections.add(Collection(tenant_id, name, None, self.deps.now()))
                 await uow.commit()
 
-    async def _ingest_one(self, tenant_id: str, collection: str, doc: DocumentInput) -> IngestOutcome:
+    async def _ingest_one(
+        self, tenant_id: str, collection: str, doc: DocumentInput
+    ) -> IngestOutcome:
         digest = content_hash(doc)
         previous = None
         if doc.external_id:
             async with self.deps.uow() as uow:
-                previous = await uow.documents.by_external_id(tenant_id, collection, doc.external_id)
+                previous = await uow.documents.by_external_id(
+                    tenant_id, collection, doc.external_id
+                )
             if previous is not None and previous.content_hash == digest:
-                return IngestOutcome(previous.id, doc.external_id, "unchanged", previous.chunk_count)
+                return IngestOutcome(
+                    previous.id, doc.external_id, "unchanged", previous.chunk_count
+                )
         document, chunks = await asyncio.to_thread(
             self._prepare, tenant_id, collection, doc, digest
         )
@@ -136,12 +142,30 @@ class KnowledgeService:
         )
         meta = {**doc.metadata, **({"title": doc.title} if doc.title else {})}
         chunks = [
-            Chunk(str(uuid.uuid4()), tenant_id, collection, doc_id, p.position, p.text,
-                  p.token_count, meta)
+            Chunk(
+                str(uuid.uuid4()),
+                tenant_id,
+                collection,
+                doc_id,
+                p.position,
+                p.text,
+                p.token_count,
+                meta,
+            )
             for p in pieces
         ]
-        document = Document(doc_id, tenant_id, collection, doc.external_id, doc.title, digest,
-                            doc.metadata, len(chunks), now, now)
+        document = Document(
+            doc_id,
+            tenant_id,
+            collection,
+            doc.external_id,
+            doc.title,
+            digest,
+            doc.metadata,
+            len(chunks),
+            now,
+            now,
+        )
         return document, chunks
 
     async def get_document(self, tenant_id: str, collection: str, document_id: str) -> Document:
@@ -174,7 +198,12 @@ class KnowledgeService:
             raise InvalidInput("query must not be empty", field="query")
         vector = await self.deps.embedder.embed_query(query) if mode != "lexical" else None
         return await self.deps.vectors.search_chunks(
-            tenant_id, vector, query, collections=[collection], top_k=top_k, mode=mode,
+            tenant_id,
+            vector,
+            query,
+            collections=[collection],
+            top_k=top_k,
+            mode=mode,
             metadata_filter=metadata_filter,
         )
 

@@ -8,13 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
-from mcp_service.domain.model import JSON, ContextPolicy, NewTurn, Session, Turn
+from mcp_service.domain.model import JSON, ContextPolicy, NewTurn, Session, Summary, Turn
 from mcp_service.domain.ports import UnitOfWork
 from mcp_service.services.deps import Deps
+from mcp_service.services.memory import enqueue_memory_jobs
 from mcp_service.services.validation import require_message
 
 UPDATABLE = (
-    "user_id", "metadata", "state", "system_prompt", "model", "policy", "collections",
+    "user_id",
+    "metadata",
+    "state",
+    "system_prompt",
+    "model",
+    "policy",
+    "collections",
     "legal_hold",
 )
 
@@ -32,9 +39,19 @@ def new_session(deps: Deps, tenant_id: str, session_id: str, fields: JSON | None
     """A Session object with defaults; `fields` may set any updatable attribute."""
     now = deps.now()
     base = Session(
-        tenant_id=tenant_id, id=session_id, user_id=None, metadata={}, state={},
-        system_prompt=None, model=None, policy={}, collections=None, legal_hold=False,
-        created_at=now, updated_at=now, last_activity_at=now,
+        tenant_id=tenant_id,
+        id=session_id,
+        user_id=None,
+        metadata={},
+        state={},
+        system_prompt=None,
+        model=None,
+        policy={},
+        collections=None,
+        legal_hold=False,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
     )
     return apply_fields(base, fields or {})
 
@@ -84,6 +101,27 @@ class SessionService:
         async with self.deps.uow() as uow:
             return await _require(uow, tenant_id, session_id)
 
+    async def memory(self, tenant_id: str, session_id: str) -> JSON:
+        """How far background memory has caught up with the session's turns."""
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+            turns, embedded = await uow.turns.memory_stats(tenant_id, session_id)
+            summary = await uow.summaries.current(tenant_id, session_id)
+        return {
+            "turns": turns,
+            "turns_embedded": embedded,
+            "summary_through_seq": summary.through_seq if summary else 0,
+            "summary_version": summary.version if summary else None,
+        }
+
+    async def summary(self, tenant_id: str, session_id: str) -> Summary:
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+            found = await uow.summaries.current(tenant_id, session_id)
+        if found is None:
+            raise NotFound(f"session {session_id!r} has no summary yet", field="summary")
+        return found
+
     async def page(
         self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None
     ) -> list[Session]:
@@ -126,8 +164,9 @@ class SessionService:
         prepared = [
             replace(
                 t,
-                content=require_message(t.content, max_chars=cfg.max_message_chars,
-                                        field=f"turns[{i}].content"),
+                content=require_message(
+                    t.content, max_chars=cfg.max_message_chars, field=f"turns[{i}].content"
+                ),
                 created_at=t.created_at or now,
                 token_count=self.deps.counter.count(t.content),
             )
@@ -148,12 +187,21 @@ async def record_turns(
 ) -> list[Turn]:
     """Write turns with fresh, gap-free sequence numbers in one short transaction."""
     async with deps.uow(write=True) as uow:
-        await ensure_session(uow, deps, tenant_id, session_id)
+        session = await ensure_session(uow, deps, tenant_id, session_id)
         first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns))
         written = await uow.turns.add_many(tenant_id, session_id, first, turns)
         await uow.sessions.touch(tenant_id, session_id, deps.now())
+        policy = await effective_policy(uow, session)
+        await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, policy)
         await uow.commit()
     return written
+
+
+async def effective_policy(uow: UnitOfWork, session: Session) -> ContextPolicy:
+    """The session's policy over the tenant's default policy over the built-in defaults."""
+    tenant = await uow.tenants.get(session.tenant_id)
+    base = dict(tenant.settings.get("policy") or {}) if tenant else {}
+    return ContextPolicy.from_dict({**base, **session.policy})
 
 
 async def _require(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:

@@ -14,11 +14,19 @@ HANDBOOK = (
 
 
 async def ingest(client: httpx.AsyncClient) -> str:
-    r = await client.post("/v1/collections/handbook/documents", json={"documents": [
-        {"external_id": "vacation", "title": "Vacation policy", "text": HANDBOOK},
-        {"external_id": "parking", "title": "Parking",
-         "text": "Parking permits are issued by facilities. The garage opens at 6am."},
-    ]})
+    r = await client.post(
+        "/v1/collections/handbook/documents",
+        json={
+            "documents": [
+                {"external_id": "vacation", "title": "Vacation policy", "text": HANDBOOK},
+                {
+                    "external_id": "parking",
+                    "title": "Parking",
+                    "text": "Parking permits are issued by facilities. The garage opens at 6am.",
+                },
+            ]
+        },
+    )
     assert r.status_code == 201, r.text
     return str(r.json()["documents"][0]["id"])
 
@@ -49,7 +57,10 @@ async def test_gateway_receives_recent_turns_and_a_retrieved_chunk(
 
     turns = (await client.get("/v1/sessions/s1/turns")).json()["items"]
     assert [(t["seq"], t["role"]) for t in turns] == [
-        (1, "user"), (2, "assistant"), (3, "user"), (4, "assistant")
+        (1, "user"),
+        (2, "assistant"),
+        (3, "user"),
+        (4, "assistant"),
     ]
     assert all(t["token_count"] > 0 for t in turns)
     assert turns[3]["usage"]["prompt_tokens"] > 0
@@ -58,10 +69,15 @@ async def test_gateway_receives_recent_turns_and_a_retrieved_chunk(
 async def test_context_endpoint_writes_nothing_and_matches_what_chat_sends(
     client: httpx.AsyncClient, gateway: FakeGateway
 ) -> None:
-    await client.post("/v1/sessions/s2/turns", json={"turns": [
-        {"role": "user", "content": "My favourite colour is teal."},
-        {"role": "assistant", "content": "Teal it is."},
-    ]})
+    await client.post(
+        "/v1/sessions/s2/turns",
+        json={
+            "turns": [
+                {"role": "user", "content": "My favourite colour is teal."},
+                {"role": "assistant", "content": "Teal it is."},
+            ]
+        },
+    )
     ctx = await client.post("/v1/sessions/s2/context", json={"message": "What colour?"})
     assert ctx.status_code == 200
     messages = ctx.json()["messages"]
@@ -85,9 +101,7 @@ async def test_gateway_failure_gives_502_and_keeps_the_user_turn(
     assert [(t["role"], t["content"]) for t in turns] == [("user", "Are you there?")]
 
 
-async def test_gateway_timeout_gives_504(
-    client: httpx.AsyncClient, gateway: FakeGateway
-) -> None:
+async def test_gateway_timeout_gives_504(client: httpx.AsyncClient, gateway: FakeGateway) -> None:
     gateway.slow_s = 8.0
     gateway.default_behaviour = "slow"
     r = await client.post("/v1/sessions/s4/chat", json={"message": "Slow?"})
@@ -114,19 +128,22 @@ async def test_bad_input_is_rejected_and_writes_nothing(client: httpx.AsyncClien
 
 async def test_sessions_crud_and_pagination(client: httpx.AsyncClient) -> None:
     for i in range(5):
-        r = await client.post("/v1/sessions", json={"id": f"p{i}", "user_id": "u1",
-                                                    "metadata": {"team": "qa"}})
+        r = await client.post(
+            "/v1/sessions", json={"id": f"p{i}", "user_id": "u1", "metadata": {"team": "qa"}}
+        )
         assert r.status_code == 201
     assert (await client.post("/v1/sessions", json={"id": "p0"})).status_code == 409
     page = (await client.get("/v1/sessions", params={"limit": 2})).json()
     ids = [s["id"] for s in page["items"]]
     while page["next_cursor"]:
-        page = (await client.get("/v1/sessions",
-                                 params={"limit": 2, "cursor": page["next_cursor"]})).json()
+        page = (
+            await client.get("/v1/sessions", params={"limit": 2, "cursor": page["next_cursor"]})
+        ).json()
         ids += [s["id"] for s in page["items"]]
     assert ids == [f"p{i}" for i in range(5)]
-    patched = await client.patch("/v1/sessions/p1", json={"state": {"plan": "gold"},
-                                                           "system_prompt": "Be terse."})
+    patched = await client.patch(
+        "/v1/sessions/p1", json={"state": {"plan": "gold"}, "system_prompt": "Be terse."}
+    )
     assert patched.json()["state"] == {"plan": "gold"}
     ctx = await client.post("/v1/sessions/p1/context", json={"message": "hi"})
     contents = [m["content"] for m in ctx.json()["messages"]]
@@ -139,17 +156,26 @@ async def test_sessions_crud_and_pagination(client: httpx.AsyncClient) -> None:
 
 async def test_search_and_document_delete(client: httpx.AsyncClient) -> None:
     doc_id = await ingest(client)
-    r = await client.post("/v1/collections/handbook/search",
-                          json={"query": "when does the garage open", "mode": "dense"})
+    r = await client.post(
+        "/v1/collections/handbook/search",
+        json={"query": "when does the garage open", "mode": "dense"},
+    )
     results = r.json()["results"]
     assert "garage opens at 6am" in results[0]["text"]
-    again = await client.post("/v1/collections/handbook/documents", json={"documents": [
-        {"external_id": "vacation", "title": "Vacation policy", "text": HANDBOOK}]})
+    again = await client.post(
+        "/v1/collections/handbook/documents",
+        json={
+            "documents": [{"external_id": "vacation", "title": "Vacation policy", "text": HANDBOOK}]
+        },
+    )
     assert again.json()["documents"][0]["status"] == "unchanged"
     gone = await client.delete(f"/v1/collections/handbook/documents/{doc_id}")
     assert gone.status_code == 200
-    r = await client.post("/v1/collections/handbook/search",
-                          json={"query": "vacation days", "top_k": 10})
+    r = await client.post(
+        "/v1/collections/handbook/search", json={"query": "vacation days", "top_k": 10}
+    )
     assert all(h["document_id"] != doc_id for h in r.json()["results"])
     assert (await client.get(f"/v1/collections/handbook/documents/{doc_id}")).status_code == 404
-    assert (await client.post("/v1/collections/nope/search", json={"query": "x"})).status_code == 404
+    assert (
+        await client.post("/v1/collections/nope/search", json={"query": "x"})
+    ).status_code == 404

@@ -17,8 +17,13 @@ from tests.fakes import FakeTokenCounter
 
 
 def service(uow: SqlUnitOfWorkFactory, counter: object | None = None) -> SessionService:
-    deps = Deps(uow=uow, vectors=None, embedder=None, counter=counter or TiktokenCounter("gpt-4o"),  # type: ignore[arg-type]
-                gateway=None)  # type: ignore[arg-type]
+    deps = Deps(
+        uow=uow,
+        vectors=None,
+        embedder=None,
+        counter=counter or TiktokenCounter("gpt-4o"),  # type: ignore[arg-type]
+        gateway=None,
+    )  # type: ignore[arg-type]
     return SessionService(deps)
 
 
@@ -27,8 +32,17 @@ async def test_migrations_create_every_table_at_head(database_url: str) -> None:
     try:
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
-        assert {"tenants", "sessions", "turns", "collections", "documents", "chunks",
-                "jobs", "summaries", "api_keys"} <= tables
+        assert {
+            "tenants",
+            "sessions",
+            "turns",
+            "collections",
+            "documents",
+            "chunks",
+            "jobs",
+            "summaries",
+            "api_keys",
+        } <= tables
         assert await current_revision(engine) == head_revision(database_url)
     finally:
         await engine.dispose()
@@ -37,8 +51,9 @@ async def test_migrations_create_every_table_at_head(database_url: str) -> None:
 async def test_turns_keep_order_and_token_counts(uow_factory: SqlUnitOfWorkFactory) -> None:
     svc = service(uow_factory)
     texts = ["Hello there!", "Hi, how can I help?", "Tell me about Qdrant Edge."]
-    turns = [NewTurn(role="user" if i % 2 == 0 else "assistant", content=t)
-             for i, t in enumerate(texts)]
+    turns = [
+        NewTurn(role="user" if i % 2 == 0 else "assistant", content=t) for i, t in enumerate(texts)
+    ]
     written = await svc.append_turns("t1", "s1", turns)
     assert [t.seq for t in written] == [1, 2, 3]
     listed = await svc.list_turns("t1", "s1", limit=10, after_seq=0)
@@ -52,8 +67,9 @@ async def test_turns_keep_order_and_token_counts(uow_factory: SqlUnitOfWorkFacto
 async def test_import_keeps_the_given_timestamps(uow_factory: SqlUnitOfWorkFactory) -> None:
     svc = service(uow_factory, FakeTokenCounter())
     when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
-    turns = [NewTurn(role="user", content=f"m{i}", created_at=when + timedelta(days=i))
-             for i in range(3)]
+    turns = [
+        NewTurn(role="user", content=f"m{i}", created_at=when + timedelta(days=i)) for i in range(3)
+    ]
     await svc.append_turns("t1", "s1", turns)
     listed = await svc.list_turns("t1", "s1", limit=10, after_seq=0)
     assert [t.created_at for t in listed] == [when + timedelta(days=i) for i in range(3)]
@@ -64,10 +80,9 @@ async def test_concurrent_appends_get_gap_free_unique_seqs(
 ) -> None:
     svc = service(uow_factory, FakeTokenCounter())
     await svc.append_turns("t1", "s1", [NewTurn(role="user", content="first")])
-    results = await asyncio.gather(*(
-        svc.append_turns("t1", "s1", [NewTurn(role="user", content=f"c{i}")])
-        for i in range(49)
-    ))
+    results = await asyncio.gather(
+        *(svc.append_turns("t1", "s1", [NewTurn(role="user", content=f"c{i}")]) for i in range(49))
+    )
     seqs = sorted(t.seq for batch in results for t in batch)
     assert seqs == list(range(2, 51))
     listed = await svc.list_turns("t1", "s1", limit=100, after_seq=0)

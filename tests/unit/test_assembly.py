@@ -26,8 +26,12 @@ def hit(i: int, words: int = 20, score: float = 0.9) -> ChunkHit:
 
 def inputs(**kw: object) -> ContextInputs:
     base: dict[str, object] = dict(
-        session_id="s", system_prompt="Be helpful.", now=T0, message="what now?",
-        budget=1000, policy=ContextPolicy(),
+        session_id="s",
+        system_prompt="Be helpful.",
+        now=T0,
+        message="what now?",
+        budget=1000,
+        policy=ContextPolicy(),
     )
     base.update(kw)
     return ContextInputs(**base)  # type: ignore[arg-type]
@@ -46,8 +50,9 @@ def test_report_total_equals_the_tokens_of_the_assembled_prompt() -> None:
 
 def test_recent_turns_are_whole_newest_kept_and_in_order() -> None:
     history = [turn(i, 10) for i in range(1, 21)]
-    ctx = assemble(inputs(history=history, budget=120, policy=ContextPolicy(strategy="truncate")),
-                   counter)
+    ctx = assemble(
+        inputs(history=history, budget=120, policy=ContextPolicy(strategy="truncate")), counter
+    )
     recent = ctx.report["sections"]["recent"]["included"]
     assert recent == sorted(recent) and recent[-1] == 20
     assert recent == list(range(recent[0], 21))  # contiguous, no holes
@@ -115,8 +120,9 @@ def test_summary_is_skipped_when_everything_fits_verbatim() -> None:
 def test_recall_brings_old_turns_and_never_duplicates_the_window() -> None:
     history = [turn(i, 10) for i in range(1, 301)]
     recall = [(history[9], 0.9), (history[298], 0.8), (history[49], 0.7)]
-    ctx = assemble(inputs(history=history, history_complete=True, recall=recall, budget=400),
-                   counter)
+    ctx = assemble(
+        inputs(history=history, history_complete=True, recall=recall, budget=400), counter
+    )
     recalled = [r["seq"] for r in ctx.report["sections"]["recall"]["included"]]
     recent = ctx.report["sections"]["recent"]["included"]
     assert 10 in recalled and 50 in recalled

@@ -185,6 +185,28 @@ class SqlTurnRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def mark_embedded(self, tenant_id: str, session_id: str, seqs: Sequence[int]) -> int:
+        result = await self.db.execute(
+            update(TurnRow)
+            .where(
+                TurnRow.tenant_id == tenant_id,
+                TurnRow.session_id == session_id,
+                TurnRow.seq.in_(list(seqs)),
+            )
+            .values(embedded=True)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def memory_stats(self, tenant_id: str, session_id: str) -> tuple[int, int]:
+        row = (
+            await self.db.execute(
+                select(func.count(), func.count().filter(TurnRow.embedded.is_(True))).where(
+                    TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
 
 class SqlSummaryRepository:
     def __init__(self, db: AsyncSession) -> None:

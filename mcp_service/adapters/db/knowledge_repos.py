@@ -45,7 +45,9 @@ class SqlCollectionRepository:
                     .where(DocumentRow.tenant_id == tenant_id)
                     .group_by(DocumentRow.collection)
                 )
-            ).tuples()
+            )
+            .tuples()
+            .all()
         )
         rows = await self.db.scalars(
             select(CollectionRow)
@@ -53,6 +55,12 @@ class SqlCollectionRepository:
             .order_by(CollectionRow.name)
         )
         return [collection_from_row(r, counts.get(r.name, 0)) for r in rows]
+
+    async def names(self, tenant_id: str) -> list[str]:
+        rows = await self.db.scalars(
+            select(CollectionRow.name).where(CollectionRow.tenant_id == tenant_id)
+        )
+        return list(rows)
 
     async def delete(self, tenant_id: str, name: str) -> None:
         await self.db.execute(

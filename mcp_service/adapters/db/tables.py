@@ -157,9 +157,7 @@ class ChunkRow(Base):
     text: Mapped[str] = mapped_column(Text)
     token_count: Mapped[int] = mapped_column(Integer)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
-    __table_args__ = (
-        ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),
-    )
+    __table_args__ = (ForeignKeyConstraint(["document_id"], ["documents.id"], ondelete="CASCADE"),)
 
 
 class JobRow(Base):

@@ -1,15 +1,14 @@
-"""Tenants and the job queue's enqueue side."""
+"""Tenants."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware, upsert_insert
-from mcp_service.adapters.db.tables import JobRow, TenantRow
-from mcp_service.domain.model import JSON, Tenant
+from mcp_service.adapters.db.tables import TenantRow
+from mcp_service.domain.model import Tenant
 
 
 class SqlTenantRepository:
@@ -34,35 +33,10 @@ class SqlTenantRepository:
     async def add(self, tenant: Tenant) -> None:
         self.db.add(
             TenantRow(
-                id=tenant.id, name=tenant.name, settings=tenant.settings,
+                id=tenant.id,
+                name=tenant.name,
+                settings=tenant.settings,
                 created_at=tenant.created_at,
             )
         )
         await self.db.flush()
-
-
-class SqlJobRepository:
-    def __init__(self, db: AsyncSession) -> None:
-        self.db = db
-
-    async def enqueue(
-        self, kind: str, payload: JSON, *, tenant_id: str | None, run_after: datetime | None = None
-    ) -> str:
-        now = datetime.now(UTC)
-        job_id = str(uuid.uuid4())
-        self.db.add(
-            JobRow(
-                id=job_id,
-                tenant_id=tenant_id,
-                kind=kind,
-                payload=payload,
-                status="queued",
-                attempts=0,
-                max_attempts=5,
-                run_after=run_after or now,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        await self.db.flush()
-        return job_id

@@ -13,8 +13,9 @@ from mcp_service.adapters.db.conversation_repos import (
     SqlSummaryRepository,
     SqlTurnRepository,
 )
+from mcp_service.adapters.db.job_repo import SqlJobRepository
 from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
-from mcp_service.adapters.db.tenant_repos import SqlJobRepository, SqlTenantRepository
+from mcp_service.adapters.db.tenant_repos import SqlTenantRepository
 from mcp_service.domain.ports import (
     CollectionRepository,
     DocumentRepository,

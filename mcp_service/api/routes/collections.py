@@ -48,8 +48,12 @@ async def ingest_documents(
     outcomes = await c.knowledge.ingest(principal.tenant_id, name, docs)
     return {
         "documents": [
-            {"id": o.document_id, "external_id": o.external_id, "status": o.status,
-             "chunks": o.chunks}
+            {
+                "id": o.document_id,
+                "external_id": o.external_id,
+                "status": o.status,
+                "chunks": o.chunks,
+            }
             for o in outcomes
         ]
     }
@@ -75,13 +79,23 @@ async def search(
     name: str, body: SearchIn, principal: IngestPrincipal, c: ContainerDep
 ) -> dict[str, Any]:
     hits = await c.knowledge.search(
-        principal.tenant_id, name, body.query, top_k=body.top_k, mode=body.mode,
+        principal.tenant_id,
+        name,
+        body.query,
+        top_k=body.top_k,
+        mode=body.mode,
         metadata_filter=body.filter,
     )
     return {
         "results": [
-            {"chunk_id": h.chunk_id, "document_id": h.document_id, "text": h.text,
-             "score": h.score, "metadata": h.metadata, "legs": list(h.legs)}
+            {
+                "chunk_id": h.chunk_id,
+                "document_id": h.document_id,
+                "text": h.text,
+                "score": h.score,
+                "metadata": h.metadata,
+                "legs": list(h.legs),
+            }
             for h in hits
         ]
     }

@@ -20,8 +20,13 @@ async def append_turns(
     session_id: str, body: TurnsIn, principal: ChatPrincipal, c: ContainerDep
 ) -> dict[str, Any]:
     turns = [
-        NewTurn(role=t.role, content=t.content, name=t.name, created_at=t.created_at,
-                metadata=t.metadata)
+        NewTurn(
+            role=t.role,
+            content=t.content,
+            name=t.name,
+            created_at=t.created_at,
+            metadata=t.metadata,
+        )
         for t in body.turns
     ]
     written = await c.sessions.append_turns(principal.tenant_id, session_id, turns)
@@ -67,8 +72,12 @@ async def chat(
     if body.stream:
         raise InvalidInput("streaming is not supported on this endpoint yet", field="stream")
     result = await c.chat.chat(
-        principal.tenant_id, session_id, body.message, model=body.model,
-        max_context_tokens=body.max_context_tokens, params=body.params,
+        principal.tenant_id,
+        session_id,
+        body.message,
+        model=body.model,
+        max_context_tokens=body.max_context_tokens,
+        params=body.params,
     )
     return {
         "reply": {"role": "assistant", "content": result.reply.content, "seq": result.reply.seq},

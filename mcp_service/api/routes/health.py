@@ -38,5 +38,7 @@ async def readyz(c: ContainerDep) -> JSONResponse:
     except DomainError as exc:
         checks["vector_store"] = f"error: {exc.message}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )

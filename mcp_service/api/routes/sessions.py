@@ -45,7 +45,21 @@ async def list_sessions(
 
 @router.get("/{session_id}", response_model=SessionOut)
 async def get_session(session_id: str, principal: ChatPrincipal, c: ContainerDep) -> SessionOut:
-    return SessionOut.of(await c.sessions.get(principal.tenant_id, session_id))
+    out = SessionOut.of(await c.sessions.get(principal.tenant_id, session_id))
+    out.memory = await c.sessions.memory(principal.tenant_id, session_id)
+    return out
+
+
+@router.get("/{session_id}/summary")
+async def get_summary(session_id: str, principal: ChatPrincipal, c: ContainerDep) -> dict[str, Any]:
+    s = await c.sessions.summary(principal.tenant_id, session_id)
+    return {
+        "version": s.version,
+        "through_seq": s.through_seq,
+        "content": s.content,
+        "token_count": s.token_count,
+        "created_at": s.created_at.isoformat(),
+    }
 
 
 @router.patch("/{session_id}", response_model=SessionOut)

@@ -1,0 +1,149 @@
+"""The durable job queue in the database.
+
+PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so concurrent workers on many replicas
+skip each other's rows. SQLite has a single writer; the claim is a compare-and-set
+UPDATE, so even two processes cannot both take one job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mcp_service.adapters.db.convert import aware
+from mcp_service.adapters.db.tables import JobRow
+from mcp_service.domain.model import JSON, Job
+
+
+def job_from_row(row: JobRow) -> Job:
+    return Job(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        kind=row.kind,
+        payload=dict(row.payload or {}),
+        status=row.status,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        run_after=aware(row.run_after),
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        last_error=row.last_error,
+        progress=row.progress,
+        result=row.result,
+    )
+
+
+class SqlJobRepository:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def enqueue(
+        self, kind: str, payload: JSON, *, tenant_id: str | None, run_after: datetime | None = None
+    ) -> str:
+        now = datetime.now(UTC)
+        job_id = str(uuid.uuid4())
+        self.db.add(
+            JobRow(
+                id=job_id,
+                tenant_id=tenant_id,
+                kind=kind,
+                payload=payload,
+                status="queued",
+                attempts=0,
+                max_attempts=5,
+                run_after=run_after or now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await self.db.flush()
+        return job_id
+
+    async def claim(
+        self, worker_id: str, now: datetime, lease_s: float, kinds: Sequence[str] | None = None
+    ) -> Job | None:
+        runnable = or_(
+            (JobRow.status == "queued") & (JobRow.run_after <= now),
+            (JobRow.status == "running") & (JobRow.locked_until < now),  # lease expired
+        )
+        stmt = select(JobRow).where(runnable).order_by(JobRow.run_after).limit(1)
+        if kinds:
+            stmt = stmt.where(JobRow.kind.in_(list(kinds)))
+        if self.db.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        row = await self.db.scalar(stmt)
+        if row is None:
+            return None
+        taken = await self.db.execute(
+            update(JobRow)
+            .where(
+                JobRow.id == row.id, JobRow.status == row.status, JobRow.attempts == row.attempts
+            )
+            .values(
+                status="running",
+                locked_by=worker_id,
+                locked_until=now + timedelta(seconds=lease_s),
+                attempts=row.attempts + 1,
+                updated_at=now,
+            )
+        )
+        if not taken.rowcount:  # type: ignore[attr-defined]
+            return None
+        await self.db.refresh(row)
+        return job_from_row(row)
+
+    async def complete(self, job_id: str, worker_id: str, result: JSON | None) -> bool:
+        done = await self.db.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.locked_by == worker_id, JobRow.status == "running")
+            .values(status="done", result=result, locked_until=None, updated_at=datetime.now(UTC))
+        )
+        return bool(done.rowcount)  # type: ignore[attr-defined]
+
+    async def fail(
+        self, job_id: str, worker_id: str, error: str, retry_at: datetime | None
+    ) -> bool:
+        values: JSON = {
+            "last_error": error[:4000],
+            "locked_until": None,
+            "updated_at": datetime.now(UTC),
+        }
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values.update(status="queued", run_after=retry_at)
+        failed = await self.db.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.locked_by == worker_id, JobRow.status == "running")
+            .values(**values)
+        )
+        return bool(failed.rowcount)  # type: ignore[attr-defined]
+
+    async def progress(self, job_id: str, progress: JSON) -> None:
+        await self.db.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id)
+            .values(progress=progress, updated_at=datetime.now(UTC))
+        )
+
+    async def get(self, tenant_id: str | None, job_id: str) -> Job | None:
+        row = await self.db.get(JobRow, job_id)
+        if row is None or (tenant_id is not None and row.tenant_id != tenant_id):
+            return None
+        return job_from_row(row)
+
+    async def depth(self, now: datetime) -> JSON:
+        counts = dict(
+            (await self.db.execute(select(JobRow.status, func.count()).group_by(JobRow.status)))
+            .tuples()
+            .all()
+        )
+        oldest = await self.db.scalar(
+            select(func.min(JobRow.run_after)).where(JobRow.status == "queued")
+        )
+        lag = max(0.0, (now - aware(oldest)).total_seconds()) if oldest else 0.0
+        return {"by_status": counts, "oldest_queued_age_s": lag}

@@ -1,0 +1,102 @@
+"""The background worker: claims durable jobs, runs their handlers, retries with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+
+from mcp_service.domain.model import JSON, Job
+from mcp_service.services.deps import Deps
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Job], Awaitable[JSON | None]]
+MAX_BACKOFF_S = 300.0
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Runs jobs one at a time. Several workers (in one or many processes) may share a
+    queue: a job is claimed under a lease, and only the lease holder may finish it."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        handlers: Mapping[str, Handler],
+        *,
+        worker_id: str | None = None,
+        lease_s: float = 120.0,
+        poll_s: float = 0.5,
+        base_backoff_s: float = 2.0,
+    ) -> None:
+        self.deps = deps
+        self.handlers = dict(handlers)
+        self.worker_id = worker_id or default_worker_id()
+        self.lease_s = lease_s
+        self.poll_s = poll_s
+        self.base_backoff_s = base_backoff_s
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> Job | None:
+        """Claim and run one job; return it, or None when nothing was runnable."""
+        async with self.deps.uow(write=True) as uow:
+            job = await uow.jobs.claim(
+                self.worker_id, self.deps.now(), self.lease_s, list(self.handlers)
+            )
+            await uow.commit()
+        if job is None:
+            return None
+        try:
+            result = await self.handlers[job.kind](job)
+        except Exception as exc:  # any handler failure is recorded and retried, never lost
+            await self._failed(job, exc)
+            return job
+        async with self.deps.uow(write=True) as uow:
+            await uow.jobs.complete(job.id, self.worker_id, result)
+            await uow.commit()
+        return job
+
+    async def _failed(self, job: Job, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        retry_at = None
+        if job.attempts < job.max_attempts:
+            delay = min(MAX_BACKOFF_S, self.base_backoff_s * 2 ** (job.attempts - 1))
+            retry_at = self.deps.now() + timedelta(seconds=delay)
+        log.warning("job %s (%s) attempt %d failed: %s", job.id, job.kind, job.attempts, error)
+        async with self.deps.uow(write=True) as uow:
+            await uow.jobs.fail(job.id, self.worker_id, error, retry_at)
+            await uow.commit()
+
+    async def run_until_idle(self, max_jobs: int = 10_000) -> int:
+        """Run jobs until none is runnable now (tests and the `worker --drain` command)."""
+        ran = 0
+        while ran < max_jobs and await self.run_once() is not None:
+            ran += 1
+        return ran
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                job = await self.run_once()
+            except Exception:  # the database may be briefly unreachable: keep the loop alive
+                log.exception("worker %s: claiming a job failed", self.worker_id)
+                job = None
+            if job is None:
+                self.wake.clear()
+                stop_task = asyncio.ensure_future(stop.wait())
+                wake_task = asyncio.ensure_future(self.wake.wait())
+                await asyncio.wait(
+                    {stop_task, wake_task},
+                    timeout=self.poll_s,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                stop_task.cancel()
+                wake_task.cancel()

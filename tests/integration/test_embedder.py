@@ -1,0 +1,29 @@
+"""SentenceTransformerEmbedder with the bundled all-MiniLM-L6-v2 (no download)."""
+
+from __future__ import annotations
+
+import math
+
+from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+async def test_the_bundled_model_ranks_close_sentences_above_unrelated_ones(
+    real_embedder: object,
+) -> None:
+    assert isinstance(real_embedder, SentenceTransformerEmbedder)
+    embedder = real_embedder
+    await embedder.warm()
+    assert embedder.dimension == 384
+
+    query = await embedder.embed_query("How do I reset my password?")
+    close, unrelated = await embedder.embed(
+        ["Steps to change a forgotten account password", "The recipe needs two eggs and flour"]
+    )
+    assert len(query) == len(close) == len(unrelated) == 384
+    assert math.isclose(math.sqrt(_cosine(close, close)), 1.0, rel_tol=1e-4)  # normalized
+    assert _cosine(query, close) > _cosine(query, unrelated) + 0.2
+    assert await embedder.embed([]) == []

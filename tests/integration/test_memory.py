@@ -1,0 +1,123 @@
+"""Long-term memory on SQLite and PostgreSQL: recall, rolling summary, failure safety."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mcp_service.adapters.db.engine import make_engine
+from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
+from mcp_service.adapters.tokenizer import TiktokenCounter
+from mcp_service.domain.model import NewTurn, Turn
+from mcp_service.services.context import ContextService
+from mcp_service.services.deps import Deps, ServiceConfig
+from mcp_service.services.memory import MemoryJobs
+from mcp_service.services.sessions import SessionService
+from mcp_service.services.summarizers import ExtractiveSummarizer
+from mcp_service.services.worker import Worker
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+FILLER = [
+    "Can you suggest a good stretch for my lower back?",
+    "Try a gentle child's pose for thirty seconds, breathing slowly.",
+    "What is a quick vegetarian dinner idea?",
+    "A chickpea curry with spinach takes about twenty minutes.",
+    "Any tips for staying focused in the afternoon?",
+    "Short walks and a glass of water help many people.",
+]
+
+
+class ExplodingSummarizer:
+    name = "exploding"
+
+    async def summarize(
+        self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
+    ) -> str:
+        raise RuntimeError("summary model unavailable")
+
+
+@pytest.fixture
+async def deps(database_url: str, tmp_path: Path, real_embedder: object) -> AsyncIterator[Deps]:
+    engine = make_engine(database_url)
+    store = QdrantEdgeStore(tmp_path / "qdrant")
+    await store.ensure_ready(384)
+    counter = TiktokenCounter("gpt-4o")
+    d = Deps(
+        uow=SqlUnitOfWorkFactory(engine),
+        vectors=store,
+        embedder=real_embedder,  # type: ignore[arg-type]
+        counter=counter,
+        gateway=None,  # type: ignore[arg-type]
+        summarizer=ExtractiveSummarizer(real_embedder, counter),  # type: ignore[arg-type]
+        config=ServiceConfig(summary_trigger_turns=24, summary_keep_turns=12),
+    )
+    yield d
+    await store.close()
+    await engine.dispose()
+
+
+async def import_history(deps: Deps, planted_at: int, total: int, start: int = 0) -> None:
+    turns = []
+    for i in range(start, total):
+        text = FILLER[i % len(FILLER)]
+        if i == planted_at:
+            text = "By the way, my locker combination at the gym is 4-17-29."
+        role = "user" if i % 2 == 0 else "assistant"
+        turns.append(
+            NewTurn(
+                role=role,
+                content=text,  # type: ignore[arg-type]
+                created_at=T0 + timedelta(minutes=5 * i),
+            )
+        )
+    await SessionService(deps).append_turns("t", "s", turns)
+
+
+async def test_recall_finds_a_planted_turn_hundreds_of_turns_back(deps: Deps) -> None:
+    await import_history(deps, planted_at=20, total=400)
+    worker = Worker(deps, MemoryJobs(deps).handlers())
+    await worker.run_until_idle()
+    memory = await SessionService(deps).memory("t", "s")
+    assert memory["turns_embedded"] == 400
+    _, ctx = await ContextService(deps).build(
+        "t", "s", "What was the code for my gym locker again?", max_context_tokens=1500
+    )
+    recalled = [r["seq"] for r in ctx.report["sections"]["recall"]["included"]]
+    assert 21 in recalled  # seq is 1-based
+    assert any("4-17-29" in m.content for m in ctx.messages)
+    assert ctx.report["total_tokens"] <= 1500
+
+
+async def test_rolling_summary_is_incremental_and_bounded(deps: Deps) -> None:
+    svc = SessionService(deps)
+    worker = Worker(deps, MemoryJobs(deps).handlers())
+    await import_history(deps, planted_at=3, total=40)
+    await worker.run_until_idle()
+    first = await svc.summary("t", "s")
+    assert first.version == 1 and first.through_seq == 40 - 12  # the newest 12 stay verbatim
+    await import_history(deps, planted_at=-1, total=70, start=40)
+    await worker.run_until_idle()
+    second = await svc.summary("t", "s")
+    assert second.version == 2 and second.through_seq == 70 - 12
+    assert (await svc.memory("t", "s"))["summary_through_seq"] == second.through_seq
+    assert second.token_count <= deps.config.summary_max_tokens
+    assert "4-17-29" in second.content  # a fact from the first fold survives the second
+
+
+async def test_a_failing_summariser_hides_no_turn(deps: Deps) -> None:
+    deps.summarizer = ExplodingSummarizer()
+    await import_history(deps, planted_at=5, total=80)
+    worker = Worker(deps, MemoryJobs(deps).handlers(), base_backoff_s=0.0)
+    await worker.run_until_idle()
+    svc = SessionService(deps)
+    assert (await svc.memory("t", "s"))["summary_through_seq"] == 0
+    listed = await svc.list_turns("t", "s", limit=1000, after_seq=0)
+    assert [t.seq for t in listed] == list(range(1, 81))
+    _, ctx = await ContextService(deps).build(
+        "t", "s", "Remind me of my gym locker combination", max_context_tokens=800
+    )
+    assert any("4-17-29" in m.content for m in ctx.messages)
