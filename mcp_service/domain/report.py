@@ -43,9 +43,10 @@ class ReportBuilder:
     def summary(
         self, allocated: int, tokens: int, summary: Summary | None, reason: str | None
     ) -> None:
-        included = [] if reason else [_summary_ref(summary)] if summary else []
-        dropped = [] if not reason else [{"id": _summary_ref(summary), "reason": reason}]
+        included = [_summary_ref(summary)] if summary and not reason else []
+        dropped = [{**_summary_ref(summary), "reason": reason}] if summary and reason else []
         self.section("summary", allocated, tokens, included, dropped)
+        self.sections["summary"]["status"] = reason or "ok"
 
     def knowledge(
         self,
@@ -101,9 +102,7 @@ class ReportBuilder:
         return total
 
 
-def _summary_ref(summary: Summary | None) -> JSON | None:
-    if summary is None:
-        return None
+def _summary_ref(summary: Summary) -> JSON:
     return {"version": summary.version, "through_seq": summary.through_seq}
 
 

@@ -1,12 +1,13 @@
-"""The `mcp-service` command line."""
+"""`serve`, `migrate` and `worker`: running the service."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import ipaddress
-import os
+import signal
 import sys
+from typing import Any
 
 from mcp_service.config import get_settings
 
@@ -48,25 +49,36 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mcp-service", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP service")
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run only the background worker (for deployments that separate API and workers)."""
+    from mcp_service.bootstrap import build_container
+
+    async def run() -> int:
+        container = await build_container(get_settings())
+        try:
+            if args.drain:
+                ran = await container.worker.run_until_idle()
+                print(f"worker: ran {ran} job(s); queue is idle")
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await container.worker.run_forever(stop)
+            return 0
+        finally:
+            await container.aclose()
+
+    return asyncio.run(run())
+
+
+def register(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP service (and its background worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(func=cmd_serve)
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.set_defaults(func=cmd_migrate)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    args = build_parser().parse_args(argv)
-    result: int = args.func(args)
-    return result
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    worker = sub.add_parser("worker", help="run the background job worker alone")
+    worker.add_argument("--drain", action="store_true", help="run queued jobs, then exit")
+    worker.set_defaults(func=cmd_worker)

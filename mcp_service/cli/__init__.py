@@ -1,0 +1,32 @@
+"""The `mcp-service` command line: one module per command group, registered here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from mcp_service.cli import serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcp-service", description="Conversational context and memory service."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module in (serve,):
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Nothing may download model weights or tokenizer files at run time.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
