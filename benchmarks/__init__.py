@@ -1,0 +1,1 @@
+"""Benchmarks run by `scripts/bench <name>`; each module has a `main(argv)`."""
