@@ -14,7 +14,9 @@ from mcp_service.adapters.db.engine import make_engine, migrate
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.embedder import SentenceTransformerEmbedder
 from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
+from mcp_service.adapters.metrics import ObservedGateway, PrometheusMetrics
 from mcp_service.adapters.offline_responder import OfflineResponder
+from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
@@ -22,9 +24,13 @@ from mcp_service.config import Settings
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.services.chat import ChatService
 from mcp_service.services.context import ContextService
-from mcp_service.services.deps import Deps, ServiceConfig
-from mcp_service.services.knowledge import KnowledgeService
+from mcp_service.services.deps import Deps, ServiceConfig, utc_now
+from mcp_service.services.idempotency import IdempotencyService
+from mcp_service.services.keys import KeyService
+from mcp_service.services.knowledge import IngestLimits, KnowledgeService
 from mcp_service.services.memory import MemoryJobs
+from mcp_service.services.memory_tools import MemoryTools
+from mcp_service.services.operations import Operations, build_operations
 from mcp_service.services.sessions import SessionService
 from mcp_service.services.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.worker import Worker
@@ -44,6 +50,10 @@ class Container:
     chat: ChatService
     knowledge: KnowledgeService
     worker: Worker
+    ops: Operations
+    idempotency: IdempotencyService
+    tools: MemoryTools
+    metrics: PrometheusMetrics
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -52,13 +62,17 @@ class Container:
         await self.engine.dispose()
 
     def start_background(self) -> Callable[[], Awaitable[None]]:
-        """Start the in-process worker; return a coroutine function that stops it."""
+        """Start the in-process worker and the retention sweeper; return a coroutine
+        function that stops them."""
         stop = asyncio.Event()
-        task = asyncio.create_task(self.worker.run_forever(stop), name="mcp-worker")
+        tasks = [asyncio.create_task(self.worker.run_forever(stop), name="mcp-worker")]
+        if self.settings.retention_interval_s > 0:
+            sweep = self.ops.sweeper.run_forever(stop)
+            tasks.append(asyncio.create_task(sweep, name="mcp-retention-sweeper"))
 
         async def halt() -> None:
             stop.set()
-            await task
+            await asyncio.gather(*tasks)
 
         return halt
 
@@ -75,6 +89,17 @@ def service_config(settings: Settings) -> ServiceConfig:
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         retrieval_top_k=settings.retrieval_top_k,
         summary_model=settings.summary_model,
+        stream_usage=settings.llm_stream_usage,
+        idempotency_wait_s=settings.idempotency_wait_s,
+        idempotency_ttl_s=settings.idempotency_ttl_s,
+    )
+
+
+def ingest_limits(settings: Settings) -> IngestLimits:
+    return IngestLimits(
+        batch_chunks=settings.ingest_batch_chunks,
+        sync_max_documents=settings.ingest_sync_max_documents,
+        sync_max_bytes=settings.ingest_sync_max_bytes,
     )
 
 
@@ -140,6 +165,8 @@ async def build_container(
         aclose = getattr(gateway, "aclose", None)
         if aclose is not None:
             closers.append(aclose)
+    metrics = PrometheusMetrics()
+    gateway = ObservedGateway(gateway, metrics)
     summarizer: Summarizer = (
         LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
         if settings.llm_base_url
@@ -153,9 +180,12 @@ async def build_container(
         gateway=gateway,
         summarizer=summarizer,
         config=service_config(settings),
+        observer=metrics,
     )
     context = ContextService(deps)
-    worker = Worker(deps, MemoryJobs(deps).handlers(), poll_s=settings.worker_poll_s)
+    knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
+    handlers = {**MemoryJobs(deps).handlers(), **knowledge.jobs.handlers()}
+    worker = Worker(deps, handlers, poll_s=settings.worker_poll_s)
     return Container(
         settings=settings,
         engine=engine,
@@ -163,7 +193,28 @@ async def build_container(
         sessions=SessionService(deps),
         context=context,
         chat=ChatService(deps, context),
-        knowledge=KnowledgeService(deps),
+        knowledge=knowledge,
         worker=worker,
+        ops=build_operations(
+            deps,
+            admin_tenant=settings.admin_tenant,
+            retention_interval_s=settings.retention_interval_s,
+            retention_lease_s=settings.retention_lease_s,
+            retention_batch_size=settings.retention_batch_size,
+        ),
+        idempotency=IdempotencyService(deps),
+        tools=MemoryTools(deps),
+        metrics=metrics,
         closers=closers,
     )
+
+
+async def open_key_service(settings: Settings) -> tuple[KeyService, AsyncEngine]:
+    """Only what managing keys needs (no embedder or vector store), for the CLI.
+    The caller disposes of the engine. Migrates first on SQLite, like `build_container`."""
+    url = settings.resolved_database_url
+    if settings.is_sqlite:
+        await migrate(url)
+    engine = make_engine(url)
+    keys = KeyService(SqlUnitOfWorkFactory(engine), utc_now, admin_tenant=settings.admin_tenant)
+    return keys, engine

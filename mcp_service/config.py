@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     chunk_tokens: int = 256
     chunk_overlap_tokens: int = 32
     retrieval_top_k: int = 8
+    recall_top_k: int = 8
+    summary_trigger_turns: int = 24
+    summary_keep_turns: int = 12
+    summary_max_tokens: int = 400
+    ingest_batch_chunks: int = 256
+    ingest_sync_max_documents: int = 32
+    ingest_sync_max_bytes: int = 2 * 1024 * 1024
     default_system_prompt: str = (
         "You are a helpful assistant. Use the reference material and the conversation "
         "so far to answer; say so when you do not know."
@@ -47,8 +54,15 @@ class Settings(BaseSettings):
     worker_enabled: bool = True
     worker_poll_s: float = 0.5
     retention_interval_s: float = 3600.0
+    retention_lease_s: float = 300.0
+    retention_batch_size: int = 100
+    admin_tenant: str = "system"
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    llm_stream_usage: bool = True
+    idempotency_wait_s: float = 10.0
+    idempotency_ttl_s: float = 86_400.0
 
     @field_validator("llm_fallback_models", mode="before")
     @classmethod

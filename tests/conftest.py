@@ -14,7 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 PG_HOST = os.environ.get("MCP_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
-TEMPLATE = "mcp_test_template"
+# One template per pytest process: concurrent runs on one machine must not drop each other's.
+TEMPLATE = f"mcp_test_template_{os.getpid()}"
 
 
 def _pg_sync(sql: str, db: str = "postgres") -> None:
@@ -42,6 +43,7 @@ def pg_template() -> Iterator[str]:
     _pg_sync(f"CREATE DATABASE {TEMPLATE}")
     command.upgrade(alembic_config(f"{PG_HOST}/{TEMPLATE}"), "head")
     yield TEMPLATE
+    _pg_sync(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ Behaviours (one per chat call; when the queue is empty, `default_behaviour` is u
 - "fail503", "fail503_retry_after", "fail429": overload, the last two with `Retry-After`
 - "slow": wait `slow_s` seconds, then answer as "ok"
 - "stream_drop": send two content chunks, then drop the connection (no `[DONE]`)
+  (`chunk_delay_s` > 0 spaces streamed chunks out, for clients that hang up midway)
 - "error_json": HTTP 400 with an OpenAI-shaped `invalid_request_error` body
 - "bad_json": HTTP 200 whose body is not JSON
 """
@@ -57,6 +58,7 @@ class FakeGateway:
         self.behaviours: list[str] = []
         self.reported_model: str | None = None  # None: echo the requested model
         self.send_usage = True
+        self.chunk_delay_s = 0.0
         self.requests: list[JSON] = []
         self.headers: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -197,6 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         for chunk in chunks:
             self._write_event(json.dumps(chunk))
+            if self.server.gateway.chunk_delay_s and not self.server.gateway.wait(
+                self.server.gateway.chunk_delay_s
+            ):
+                return
         self._write_event("[DONE]")
         self._write_chunk(b"")
 

@@ -116,6 +116,20 @@ class QdrantServerStore:
     async def count_chunks(self, tenant_id: str, *, document_id: str | None = None) -> int:
         return await self._count(self._chunks, vc.chunk_count_conditions(tenant_id, document_id))
 
+    async def chunk_vectors(
+        self, tenant_id: str, chunk_ids: Sequence[str]
+    ) -> dict[str, list[float]]:
+        if not chunk_ids:
+            return {}
+        async with self._guard("retrieve from", self._chunks):
+            records = await self._client.retrieve(
+                self._chunks,
+                ids=list(chunk_ids),
+                with_payload=["tenant_id"],
+                with_vectors=[vc.DENSE_VECTOR],
+            )
+        return vc.owned_vectors(tenant_id, ((str(r.id), r.payload, r.vector) for r in records))
+
     async def upsert_turns(
         self,
         tenant_id: str,
@@ -141,7 +155,7 @@ class QdrantServerStore:
             return []
         where = _filter(vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq))
         (response,) = await self._query(
-            self._turns, [self._fused(vector, query_text, where, top_k)]
+            self._turns, [self._fused(vector, query_text, where, top_k, vc.TURN_FUSION)]
         )
         return [vc.turn_hit(p.payload, p.score) for p in response.points]
 
@@ -223,7 +237,12 @@ class QdrantServerStore:
         ]
 
     def _fused(
-        self, vector: Sequence[float], text: str, where: models.Filter, top_k: int
+        self,
+        vector: Sequence[float],
+        text: str,
+        where: models.Filter,
+        top_k: int,
+        fusion: str = "rrf",
     ) -> models.QueryRequest:
         depth = vc.prefetch_limit(top_k)
         legs = [
@@ -234,7 +253,11 @@ class QdrantServerStore:
         ]
         return models.QueryRequest(
             prefetch=legs,
-            query=models.RrfQuery(rrf=models.Rrf(k=vc.RRF_K)),
+            query=(
+                models.FusionQuery(fusion=models.Fusion.DBSF)
+                if fusion == "dbsf"
+                else models.RrfQuery(rrf=models.Rrf(k=vc.RRF_K))
+            ),
             filter=where,
             limit=top_k,
             with_payload=True,

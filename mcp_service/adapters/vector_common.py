@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection as Container
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -20,6 +20,12 @@ SPARSE_VECTOR = "bm25"
 LEG_DENSE = "dense"
 LEG_LEXICAL = "lexical"
 RRF_K = 60
+# Recall of turns fuses by score distribution (DBSF), not by rank (RRF): conversational
+# questions rarely share words with the turn that answers them, and rank fusion lets
+# BM25's look-alike distractors outvote a clearly best dense match. Measured with
+# `scripts/bench context`: evidence recall 0.90 with RRF (even weighted 3:1), 0.97 with
+# DBSF. Chunks keep RRF: exact terms (codes, names) matter more in documents.
+TURN_FUSION = "dbsf"
 
 CHUNK_KEYWORD_FIELDS = ("tenant_id", "collection", "document_id")
 TURN_KEYWORD_FIELDS = ("tenant_id", "session_id", "user_id")
@@ -195,6 +201,16 @@ def selects_nothing(conditions: Sequence[Condition]) -> bool:
     return any(isinstance(c, AnyOf) and not c.values for c in conditions)
 
 
+def rrf_fuse(legs: Sequence[Sequence[str]], limit: int, k: int = RRF_K) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of ranked id lists, scored as Qdrant does: the sum over
+    legs of 1 / (k + rank), rank counted from 0. Ties keep the order of first sight."""
+    scores: dict[str, float] = {}
+    for leg in legs:
+        for rank, point_id in enumerate(leg):
+            scores[point_id] = scores.get(point_id, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])[:limit]
+
+
 def legs_of(
     point_id: str, dense_ids: Container[str], lexical_ids: Container[str]
 ) -> tuple[str, ...]:
@@ -219,6 +235,20 @@ def chunk_hit(payload: JSON | None, score: float, legs: tuple[str, ...]) -> Chun
 def turn_hit(payload: JSON | None, score: float) -> TurnHit:
     data: dict[str, Any] = payload or {}
     return TurnHit(session_id=str(data["session_id"]), seq=int(data["seq"]), score=float(score))
+
+
+def owned_vectors(
+    tenant_id: str, records: Iterable[tuple[str, JSON | None, object]]
+) -> dict[str, list[float]]:
+    """Dense vectors of retrieved (id, payload, vectors) records that belong to the tenant."""
+    found: dict[str, list[float]] = {}
+    for point_id, payload, vectors in records:
+        if (payload or {}).get("tenant_id") != tenant_id:
+            continue  # another tenant's point: as if it did not exist
+        dense = vectors.get(DENSE_VECTOR) if isinstance(vectors, dict) else vectors
+        if isinstance(dense, list):
+            found[point_id] = [float(x) for x in dense]
+    return found
 
 
 def check_batch(

@@ -8,8 +8,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mcp_service import __version__
-from mcp_service.api import errors
-from mcp_service.api.routes import collections, conversation, health, sessions
+from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api.logging import RequestContextMiddleware
+from mcp_service.api.routes import (
+    admin,
+    collections,
+    conversation,
+    health,
+    jobs,
+    openai_compat,
+    retention,
+    sessions,
+    usage,
+    users,
+)
 from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings, get_settings
 
@@ -19,6 +31,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with serve_container(app), mcp.session_manager.run():  # MCP needs a task group
+            yield
+
+    @asynccontextmanager
+    async def serve_container(app: FastAPI) -> AsyncIterator[None]:
         if container is not None:
             app.state.container = container
             yield
@@ -42,6 +59,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if container is not None:
         app.state.container = container
     errors.install(app)
-    for module in (health, sessions, conversation, collections):
+    limits.install(app)  # rate limit and body size, before anything parses the body
+    for module in (health, sessions, conversation, collections, jobs):
         app.include_router(module.router)
+    for module in (admin, retention, users, usage, openai_compat, metrics):
+        app.include_router(module.router)
+    mcp = mcp_server.install(app, settings or (container.settings if container else None))
+    app.add_middleware(metrics.MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)  # outermost: every log line has the id
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mcp_service.bootstrap import Container
+from mcp_service.domain.access import Operator
 from mcp_service.domain.errors import Forbidden, Unauthorized
 
 ALL_ROLES = frozenset({"chat", "ingest", "admin"})
@@ -18,6 +19,11 @@ class Principal:
     tenant_id: str
     roles: frozenset[str]
     key_id: str | None = None
+    superadmin: bool = False  # may manage every tenant (see services/keys.py)
+
+    @property
+    def operator(self) -> Operator:
+        return Operator(self.tenant_id, self.superadmin)
 
 
 def get_container(request: Request) -> Container:
@@ -39,11 +45,13 @@ def presented_key(request: Request) -> str | None:
 async def get_principal(request: Request, container: ContainerDep) -> Principal:
     settings = container.settings
     if settings.auth_mode == "disabled":
-        return Principal(settings.default_tenant, ALL_ROLES)
+        return Principal(settings.default_tenant, ALL_ROLES, superadmin=True)
     key = presented_key(request)
     if key is None:
         raise Unauthorized("an API key is required (Authorization: Bearer or X-API-Key)")
-    raise Unauthorized("API keys are not available in this build")
+    found = await container.ops.keys.authenticate(key)
+    operator = container.ops.keys.operator_of(found)
+    return Principal(found.tenant_id, frozenset(found.roles), found.id, operator.superadmin)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

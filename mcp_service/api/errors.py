@@ -16,10 +16,12 @@ log = logging.getLogger(__name__)
 STATUS: list[tuple[type[e.DomainError], int, str]] = [
     (e.NotFound, 404, "Not Found"),
     (e.AlreadyExists, 409, "Conflict"),
+    (e.Conflict, 409, "Conflict"),
     (e.PayloadTooLarge, 413, "Payload Too Large"),
     (e.ContextTooLarge, 413, "Context Too Large"),
     (e.InvalidInput, 422, "Invalid Input"),
     (e.IdempotencyConflict, 422, "Idempotency Key Reused"),
+    (e.IdempotencyInProgress, 409, "Idempotency Key In Use"),
     (e.Unauthorized, 401, "Unauthorized"),
     (e.Forbidden, 403, "Forbidden"),
     (e.RateLimited, 429, "Too Many Requests"),
@@ -61,6 +63,8 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
         response.headers["Retry-After"] = str(exc.retry_after_s)
     if isinstance(exc, e.Unauthorized):
         response.headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, e.IdempotencyInProgress):
+        response.headers["Retry-After"] = "1"
     return response
 
 

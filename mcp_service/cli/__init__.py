@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from mcp_service.cli import serve
+from mcp_service.cli import admin, chat, ingest, serve
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mcp-service", description="Conversational context and memory service."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (serve,):
+    for module in (serve, admin, ingest, chat):
         module.register(sub)
     return parser
 

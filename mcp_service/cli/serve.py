@@ -25,6 +25,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mcp_service.api.app import create_app
+    from mcp_service.api.logging import configure_logging
 
     settings = get_settings()
     if settings.auth_mode == "disabled" and not _is_loopback(args.host):
@@ -34,8 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    configure_logging(settings.log_level, settings.log_format)  # before anything logs
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower()
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # keep our handlers: JSON lines with the request id
+        access_log=False,  # the request middleware writes one access line per request
     )
     return 0
 
@@ -64,7 +71,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await container.worker.run_forever(stop)
+            halt = container.start_background()  # the job worker and the retention sweeper
+            await stop.wait()
+            await halt()
             return 0
         finally:
             await container.aclose()

@@ -20,6 +20,10 @@ class AlreadyExists(DomainError):
     """Creating something whose id is taken."""
 
 
+class Conflict(DomainError):
+    """The request conflicts with the current state (e.g. a session under legal hold)."""
+
+
 class InvalidInput(DomainError):
     """Input that passed schema validation but breaks a rule."""
 
@@ -42,6 +46,10 @@ class Forbidden(DomainError):
 
 class IdempotencyConflict(DomainError):
     """The same Idempotency-Key was used with a different request body."""
+
+
+class IdempotencyInProgress(DomainError):
+    """A request with the same Idempotency-Key is still running; retry shortly."""
 
 
 class RateLimited(DomainError):

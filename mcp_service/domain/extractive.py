@@ -1,12 +1,11 @@
 """Extractive summarisation: choose the sentences that best cover the conversation.
 
-Pure selection over precomputed sentence vectors (maximal marginal relevance against the
-centroid), bounded in tokens and returned in chronological order.
+Pure selection (maximal marginal relevance against the centroid) over a precomputed
+similarity matrix, bounded in tokens and returned in the original order.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 
@@ -17,40 +16,34 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 2]
 
 
-def _cos(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a)) or 1.0
-    nb = math.sqrt(sum(y * y for y in b)) or 1.0
-    return dot / (na * nb)
-
-
 def select(
     candidates: Sequence[str],
-    vectors: Sequence[Sequence[float]],
+    relevance: Sequence[float],
+    similarity: Sequence[Sequence[float]],
     count: Callable[[str], int],
     max_tokens: int,
     *,
     diversity: float = 0.3,
 ) -> list[str]:
-    """Pick candidates (kept in their original order) whose total is within `max_tokens`."""
-    if not candidates:
-        return []
-    dim = len(vectors[0])
-    centroid = [sum(v[i] for v in vectors) / len(vectors) for i in range(dim)]
-    relevance = [_cos(v, centroid) for v in vectors]
+    """Pick candidates (kept in their original order) whose total is within `max_tokens`.
+
+    `relevance[i]` is how central candidate i is; `similarity[i][j]` how alike two are.
+    """
+    n = len(candidates)
+    costs = [count(c) + 1 for c in candidates]
+    overlap = [0.0] * n  # max similarity to anything chosen so far
+    remaining = set(range(n))
     chosen: list[int] = []
-    used = 0
-    remaining = set(range(len(candidates)))
+    room = max_tokens
     while remaining:
-
-        def mmr(i: int) -> float:
-            overlap = max((_cos(vectors[i], vectors[j]) for j in chosen), default=0.0)
-            return (1 - diversity) * relevance[i] - diversity * overlap
-
-        best = max(remaining, key=mmr)
+        fitting = [i for i in remaining if costs[i] <= room]
+        if not fitting:
+            break
+        best = max(fitting, key=lambda i: (1 - diversity) * relevance[i] - diversity * overlap[i])
         remaining.discard(best)
-        cost = count(candidates[best]) + 1
-        if used + cost <= max_tokens:
-            chosen.append(best)
-            used += cost
+        chosen.append(best)
+        room -= costs[best]
+        row = similarity[best]
+        for i in remaining:
+            overlap[i] = max(overlap[i], row[i])
     return [candidates[i] for i in sorted(chosen)]

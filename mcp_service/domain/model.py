@@ -234,3 +234,15 @@ class Job:
     last_error: str | None = None
     progress: JSON | None = None
     result: JSON | None = None
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """A claimed `Idempotency-Key`; `status_code` stays None while the first request runs."""
+
+    tenant_id: str
+    key: str
+    request_hash: str
+    created_at: datetime
+    status_code: int | None = None
+    response: JSON | None = None

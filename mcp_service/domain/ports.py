@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from mcp_service.domain.documents import DocumentParseError, ParsedDocument
 from mcp_service.domain.model import (
     JSON,
     Chunk,
@@ -14,6 +15,7 @@ from mcp_service.domain.model import (
     Collection,
     Completion,
     Document,
+    IdempotencyRecord,
     Job,
     Message,
     NewTurn,
@@ -23,6 +25,13 @@ from mcp_service.domain.model import (
     Tenant,
     Turn,
     TurnHit,
+)
+from mcp_service.domain.ops_ports import (
+    ApiKeyRepository,
+    LeaseRepository,
+    PurgeRepository,
+    RetentionRepository,
+    UsageRepository,
 )
 
 
@@ -94,6 +103,12 @@ class VectorStore(Protocol):
 
     async def count_chunks(self, tenant_id: str, *, document_id: str | None = None) -> int: ...
 
+    async def chunk_vectors(
+        self, tenant_id: str, chunk_ids: Sequence[str]
+    ) -> dict[str, list[float]]:
+        """The dense vectors of the tenant's chunks by id (ids not found are left out)."""
+        ...
+
     async def upsert_turns(
         self,
         tenant_id: str,
@@ -142,12 +157,39 @@ class LLMGateway(Protocol):
         ...
 
 
+class DocumentParser(Protocol):
+    """Reads files into parsed documents. Blocking (CPU-bound): call it in a thread."""
+
+    def detect(self, name: str, content_type: str | None = None) -> str | None:
+        """The format of a file (one of documents.FORMATS) by name, else content type."""
+        ...
+
+    def parse(
+        self, data: bytes, *, fmt: str, source: str
+    ) -> list[ParsedDocument | DocumentParseError]:
+        """One document for single-document formats, one per entry for batch formats
+        (a broken entry is its error). Raises DocumentParseError for an unreadable file."""
+        ...
+
+    def parse_text(self, text: str, *, fmt: str) -> ParsedDocument:
+        """Inline text (a JSON document's `text`) in the format text | markdown | html."""
+        ...
+
+    def supported(self) -> str:
+        """The supported file name extensions, for messages."""
+        ...
+
+
 class TenantRepository(Protocol):
     async def get(self, tenant_id: str) -> Tenant | None: ...
 
     async def ensure(self, tenant_id: str, name: str | None = None) -> Tenant: ...
 
     async def add(self, tenant: Tenant) -> None: ...
+
+    async def update(self, tenant: Tenant) -> None: ...
+
+    async def page(self, *, after: str | None, limit: int) -> list[Tenant]: ...
 
 
 class SessionRepository(Protocol):
@@ -240,6 +282,12 @@ class DocumentRepository(Protocol):
         self, tenant_id: str, collection: str, external_id: str
     ) -> Document | None: ...
 
+    async def by_external_ids(
+        self, tenant_id: str, collection: str, external_ids: Sequence[str]
+    ) -> dict[str, Document]:
+        """The documents with these external ids, by external id."""
+        ...
+
     async def add(self, document: Document, chunks: Sequence[Chunk]) -> None: ...
 
     async def delete(self, tenant_id: str, document_id: str) -> list[str]:
@@ -273,10 +321,36 @@ class JobRepository(Protocol):
 
     async def progress(self, job_id: str, progress: JSON) -> None: ...
 
+    async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
+        """Extend a running job's lease, fenced by its attempt number: False when the
+        lease was lost (the job was claimed again), so the caller must stop."""
+        ...
+
     async def get(self, tenant_id: str | None, job_id: str) -> Job | None: ...
 
     async def depth(self, now: datetime) -> JSON:
         """Counts by status and the age in seconds of the oldest runnable job."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    """Idempotency-Key records, scoped by tenant. Only one concurrent claim can win."""
+
+    async def claim(
+        self, record: IdempotencyRecord, *, stale_before: datetime, expired_before: datetime
+    ) -> bool:
+        """Insert the record unless the key exists; take over a key whose first request
+        never finished (claimed before `stale_before`) or that has expired. True if won."""
+        ...
+
+    async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def complete(
+        self, tenant_id: str, key: str, status_code: int, response: JSON
+    ) -> None: ...
+
+    async def release(self, tenant_id: str, key: str) -> None:
+        """Forget an unfinished claim (the request wrote nothing)."""
         ...
 
 
@@ -290,6 +364,12 @@ class UnitOfWork(Protocol):
     collections: CollectionRepository
     documents: DocumentRepository
     jobs: JobRepository
+    api_keys: ApiKeyRepository
+    retention: RetentionRepository
+    purge: PurgeRepository
+    leases: LeaseRepository
+    usage: UsageRepository
+    idempotency: IdempotencyRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from mcp_service.domain.model import JSON, Completion, NewTurn, Turn, Usage
+from mcp_service.domain.errors import GatewayError
+from mcp_service.domain.model import JSON, Completion, NewTurn, Session, Turn, Usage
 from mcp_service.services.context import ContextService
 from mcp_service.services.deps import Deps
 from mcp_service.services.sessions import record_turns
+from mcp_service.services.streaming import ChatStream, StreamSetup
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,17 @@ class ChatResult:
     usage: JSON
     report: JSON
     model: str
+
+    @property
+    def finish_reason(self) -> str | None:
+        reason = self.reply.metadata.get("finish_reason")
+        return str(reason) if reason is not None else None
+
+    @property
+    def error(self) -> str | None:
+        """Why the reply is incomplete (None when it is complete)."""
+        error = self.reply.metadata.get("error") or self.reply.metadata.get("incomplete_reason")
+        return str(error) if self.reply.status != "complete" and error else None
 
 
 class ChatService:
@@ -45,16 +58,12 @@ class ChatService:
             max_context_tokens=max_context_tokens,
             system_prompt_override=system_prompt_override,
         )
-        user_turn = NewTurn(
-            role="user",
-            content=message,
-            created_at=self.deps.now(),
-            token_count=self.deps.counter.count(message),
-        )
-        (recorded_user,) = await record_turns(self.deps, tenant_id, session_id, [user_turn])
-        chosen = model or session.model or self.deps.gateway.default_model
+        recorded_user = await self._record_user(tenant_id, session_id, message)
+        self.deps.observer.context_sections(ctx.report)
         started = time.perf_counter()
-        completion = await self.deps.gateway.complete(ctx.messages, model=chosen, params=params)
+        completion = await self.deps.gateway.complete(
+            ctx.messages, model=self._model(session, model), params=params
+        )
         latency_ms = (time.perf_counter() - started) * 1000
         usage = self._usage(completion, ctx.prompt_tokens)
         reply = NewTurn(
@@ -68,8 +77,73 @@ class ChatService:
             report=ctx.report,
             metadata={"finish_reason": completion.finish_reason},
         )
-        (recorded_reply,) = await record_turns(self.deps, tenant_id, session_id, [reply])
+        recorded_reply = await self._record_reply(tenant_id, session_id, reply)
         return ChatResult(recorded_user, recorded_reply, usage, ctx.report, completion.model)
+
+    async def open_stream(
+        self,
+        tenant_id: str,
+        session_id: str,
+        message: str,
+        *,
+        model: str | None = None,
+        max_context_tokens: int | None = None,
+        params: JSON | None = None,
+        system_prompt_override: str | None = None,
+    ) -> ChatStream:
+        """Start a streamed chat turn and wait for the gateway's first chunk.
+
+        Failures up to the first chunk are raised here (the user turn is recorded, no
+        reply); after it, iterate `ChatStream.chunks()` and always `await finish()`, which
+        records the reply, complete or — cut short — incomplete with the reason."""
+        session, ctx = await self.context.build(
+            tenant_id,
+            session_id,
+            message,
+            max_context_tokens=max_context_tokens,
+            system_prompt_override=system_prompt_override,
+        )
+        recorded_user = await self._record_user(tenant_id, session_id, message)
+        self.deps.observer.context_sections(ctx.report)
+        show_usage = _wants_usage(params)
+        upstream_params = dict(params or {})
+        if self.deps.config.stream_usage:
+            options = upstream_params.get("stream_options")
+            upstream_params["stream_options"] = {
+                **(options if isinstance(options, dict) else {}),
+                "include_usage": True,
+            }
+        started = time.perf_counter()
+        chosen = self._model(session, model)
+        upstream = self.deps.gateway.stream(ctx.messages, model=chosen, params=upstream_params)
+        first = await anext(upstream, None)
+        if first is None:
+            raise GatewayError("LLM gateway closed the stream before sending any chunk")
+        setup = StreamSetup(tenant_id, session_id, recorded_user, ctx, chosen, show_usage, started)
+        return ChatStream(self.deps, setup, upstream, first, self._finished)
+
+    async def _finished(self, setup: StreamSetup, reply: NewTurn, usage: JSON) -> ChatResult:
+        recorded = await self._record_reply(setup.tenant_id, setup.session_id, reply)
+        model = reply.model or setup.model
+        return ChatResult(setup.user_turn, recorded, usage, setup.context.report, model)
+
+    async def _record_user(self, tenant_id: str, session_id: str, message: str) -> Turn:
+        user_turn = NewTurn(
+            role="user",
+            content=message,
+            created_at=self.deps.now(),
+            token_count=self.deps.counter.count(message),
+        )
+        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [user_turn])
+        return recorded
+
+    async def _record_reply(self, tenant_id: str, session_id: str, reply: NewTurn) -> Turn:
+        """The one place replies are written, streamed or not."""
+        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [reply])
+        return recorded
+
+    def _model(self, session: Session, requested: str | None) -> str:
+        return requested or session.model or self.deps.gateway.default_model
 
     def _usage(self, completion: Completion, prompt_tokens: int) -> JSON:
         """The gateway's usage when it reports one, else our own count, marked estimated."""
@@ -77,3 +151,8 @@ class ChatService:
             return {**completion.usage.to_dict(), "estimated": False}
         estimate = Usage(prompt_tokens, self.deps.counter.count(completion.content))
         return {**estimate.to_dict(), "estimated": True}
+
+
+def _wants_usage(params: JSON | None) -> bool:
+    options = (params or {}).get("stream_options")
+    return isinstance(options, dict) and bool(options.get("include_usage"))

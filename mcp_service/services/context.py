@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Turn
-from mcp_service.domain.ports import UnitOfWork
+from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import effective_policy, new_session
+from mcp_service.services.observability import timed
+from mcp_service.services.sessions import merge_policy, new_session
 from mcp_service.services.validation import require_message
 
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WEIGHT = 0.1
-NEIGHBOUR_FACTOR = 0.9
+NEIGHBOUR_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,16 @@ class ContextService:
     ) -> tuple[Session, AssembledContext]:
         """Assemble the prompt for `message` in the session (which may not exist yet)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
-        g = await self._gather(tenant_id, session_id)
-        knowledge, k_status, recall, r_status = await self._search(g, message)
+        observer = self.deps.observer
+        # The query embedding (CPU, in a thread) overlaps the database reads (I/O).
+        embedding = asyncio.ensure_future(self._embed(message))
+        try:
+            with timed(observer, "gather"):
+                g = await self._gather(tenant_id, session_id)
+            with timed(observer, "search"):
+                knowledge, k_status, recall, r_status = await self._search(g, message, embedding)
+        finally:
+            embedding.cancel()
         inputs = ContextInputs(
             session_id=session_id,
             system_prompt=system_prompt_override or g.system_prompt,
@@ -72,7 +80,9 @@ class ContextService:
             recall=recall,
             recall_status=r_status,
         )
-        return g.session, assemble(inputs, self.deps.counter)
+        with timed(observer, "assemble"):
+            assembled = assemble(inputs, self.deps.counter)
+        return g.session, assembled
 
     async def _gather(self, tenant_id: str, session_id: str) -> Gathered:
         limit = self.deps.config.history_window_limit
@@ -85,18 +95,18 @@ class ContextService:
             else:
                 history = await uow.turns.recent(tenant_id, session_id, limit=limit)
                 summary = await uow.summaries.current(tenant_id, session_id)
-            policy = await effective_policy(uow, session)
-            prompt = await self._system_prompt(uow, tenant_id, session)
+            tenant = await uow.tenants.get(tenant_id)
+            policy = merge_policy(tenant, session)
+            prompt = self._system_prompt(tenant, session)
             has_collections = session.collections != [] and bool(
                 await uow.collections.names(tenant_id)
             )
         complete = len(history) < limit  # fewer than asked for: we have it all
         return Gathered(session, policy, history, complete, summary, prompt, has_collections)
 
-    async def _system_prompt(self, uow: UnitOfWork, tenant_id: str, session: Session) -> str:
+    def _system_prompt(self, tenant: Tenant | None, session: Session) -> str:
         if session.system_prompt:
             return session.system_prompt
-        tenant = await uow.tenants.get(tenant_id)
         if tenant and tenant.settings.get("system_prompt"):
             return str(tenant.settings["system_prompt"])
         return self.deps.config.default_system_prompt
@@ -106,8 +116,17 @@ class ContextService:
         older = not g.history_complete or len(g.history) > g.policy.min_recent_turns
         return g.policy.recall and g.policy.strategy != "sliding_window" and older
 
+    async def _embed(self, message: str) -> list[float] | VectorStoreUnavailable:
+        try:
+            return await self.deps.embedder.embed_query(message)
+        except VectorStoreUnavailable as exc:  # a remote embedder may be down too
+            return exc
+
     async def _search(
-        self, g: Gathered, message: str
+        self,
+        g: Gathered,
+        message: str,
+        embedding: asyncio.Future[list[float] | VectorStoreUnavailable],
     ) -> tuple[list[ChunkHit], str, list[tuple[Turn, float]], str]:
         """Knowledge and recall share one query embedding and run concurrently."""
         wants_recall = self._wants_recall(g)
@@ -117,10 +136,9 @@ class ContextService:
             r_status = "recall off"
         if not g.has_collections and not wants_recall:
             return [], k_status, [], r_status
-        try:
-            vector = await self.deps.embedder.embed_query(message)
-        except VectorStoreUnavailable as exc:  # a remote embedder may be down too
-            reason = f"skipped: embedder unavailable ({exc.message})"
+        vector = await embedding
+        if isinstance(vector, VectorStoreUnavailable):
+            reason = f"skipped: embedder unavailable ({vector.message})"
             return [], reason, [], reason
         knowledge_task = self._knowledge(g, vector, message) if g.has_collections else None
         recall_task = self._recall(g, vector, message) if wants_recall else None

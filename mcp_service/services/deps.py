@@ -14,6 +14,7 @@ from mcp_service.domain.ports import (
     UnitOfWorkFactory,
     VectorStore,
 )
+from mcp_service.services.observability import NullObserver, Observer
 
 
 def utc_now() -> datetime:
@@ -40,6 +41,12 @@ class ServiceConfig:
     summary_batch_turns: int = 40  # at most this many turns folded per job
     summary_max_tokens: int = 400
     summary_model: str | None = None
+    # Ask the gateway for usage in streams (stream_options.include_usage) so streamed
+    # replies record real token counts; clients only see the usage chunk if they asked.
+    stream_usage: bool = True
+    idempotency_wait_s: float = 10.0  # how long a duplicate waits for the first request
+    idempotency_stale_s: float = 900.0  # an unfinished claim older than this is taken over
+    idempotency_ttl_s: float = 86_400.0  # keys are remembered this long
 
 
 @dataclass
@@ -52,3 +59,4 @@ class Deps:
     summarizer: Summarizer | None = None
     config: ServiceConfig = field(default_factory=ServiceConfig)
     now: Callable[[], datetime] = utc_now
+    observer: Observer = field(default_factory=NullObserver)

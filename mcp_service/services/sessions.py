@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
-from mcp_service.domain.model import JSON, ContextPolicy, NewTurn, Session, Summary, Turn
+from mcp_service.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from mcp_service.domain.model import (
+    JSON,
+    ContextPolicy,
+    NewTurn,
+    Session,
+    Summary,
+    Tenant,
+    Turn,
+)
 from mcp_service.domain.ports import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.memory import enqueue_memory_jobs
+from mcp_service.services.usage import record_usage
 from mcp_service.services.validation import require_message
 
 UPDATABLE = (
@@ -139,7 +148,12 @@ class SessionService:
     async def delete(self, tenant_id: str, session_id: str) -> DeletionReceipt:
         """Hard delete: vectors first (a failure there deletes nothing), then the rows."""
         async with self.deps.uow() as uow:
-            await _require(uow, tenant_id, session_id)
+            session = await _require(uow, tenant_id, session_id)
+        if session.legal_hold:
+            raise Conflict(
+                f"session {session_id!r} is under legal hold; lift the hold to delete it",
+                field="legal_hold",
+            )
         await self.deps.vectors.delete_turns(tenant_id, session_id=session_id)
         async with self.deps.uow(write=True) as uow:
             summaries = await uow.summaries.delete_session(tenant_id, session_id)
@@ -167,7 +181,7 @@ class SessionService:
                 content=require_message(
                     t.content, max_chars=cfg.max_message_chars, field=f"turns[{i}].content"
                 ),
-                created_at=t.created_at or now,
+                created_at=as_utc(t.created_at) if t.created_at else now,
                 token_count=self.deps.counter.count(t.content),
             )
             for i, t in enumerate(turns)
@@ -190,6 +204,7 @@ async def record_turns(
         session = await ensure_session(uow, deps, tenant_id, session_id)
         first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns))
         written = await uow.turns.add_many(tenant_id, session_id, first, turns)
+        await record_usage(uow, session, written)  # replies' usage, in the same transaction
         await uow.sessions.touch(tenant_id, session_id, deps.now())
         policy = await effective_policy(uow, session)
         await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, policy)
@@ -197,9 +212,17 @@ async def record_turns(
     return written
 
 
+def as_utc(when: datetime) -> datetime:
+    """Imported timestamps are stored in UTC (SQLite would drop the offset); naive = UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 async def effective_policy(uow: UnitOfWork, session: Session) -> ContextPolicy:
     """The session's policy over the tenant's default policy over the built-in defaults."""
-    tenant = await uow.tenants.get(session.tenant_id)
+    return merge_policy(await uow.tenants.get(session.tenant_id), session)
+
+
+def merge_policy(tenant: Tenant | None, session: Session) -> ContextPolicy:
     base = dict(tenant.settings.get("policy") or {}) if tenant else {}
     return ContextPolicy.from_dict({**base, **session.policy})
 

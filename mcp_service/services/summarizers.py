@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from mcp_service.domain.extractive import select, sentences
 from mcp_service.domain.model import Message, Turn
 from mcp_service.domain.ports import Embedder, LLMGateway, TokenCounter
@@ -76,6 +78,10 @@ class ExtractiveSummarizer:
             )
         if not candidates:
             return previous or ""
-        vectors = await self.embedder.embed(candidates)
-        chosen = select(candidates, vectors, self.counter.count, max_tokens)
+        matrix = np.asarray(await self.embedder.embed(candidates), dtype=np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
+        centroid = matrix.mean(axis=0)
+        relevance = (matrix @ centroid).tolist()
+        similarity = (matrix @ matrix.T).tolist()
+        chosen = select(candidates, relevance, similarity, self.counter.count, max_tokens)
         return "\n".join(chosen)

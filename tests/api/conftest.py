@@ -12,6 +12,7 @@ from mcp_service.api.app import create_app
 from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings
 from tests.fake_gateway import FakeGateway
+from tests.live_server import LiveServer
 
 
 @pytest.fixture
@@ -47,3 +48,11 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
+
+
+@pytest.fixture
+def live(settings: Settings, real_embedder: object) -> Iterator[LiveServer]:
+    """The service on a real uvicorn (loopback, background thread) with its own container.
+    Do not combine with `container`/`client`: both would open the same vector store."""
+    with LiveServer(settings, real_embedder) as server:
+        yield server

@@ -179,3 +179,13 @@ async def test_search_and_document_delete(client: httpx.AsyncClient) -> None:
     assert (
         await client.post("/v1/collections/nope/search", json={"query": "x"})
     ).status_code == 404
+
+
+async def test_a_session_under_legal_hold_cannot_be_deleted(client: httpx.AsyncClient) -> None:
+    await client.post("/v1/sessions", json={"id": "held", "legal_hold": True})
+    await client.post("/v1/sessions/held/turns", json={"turns": [{"role": "user", "content": "x"}]})
+    refused = await client.delete("/v1/sessions/held")
+    assert refused.status_code == 409 and refused.json()["field"] == "legal_hold"
+    assert len((await client.get("/v1/sessions/held/turns")).json()["items"]) == 1
+    await client.patch("/v1/sessions/held", json={"legal_hold": False})
+    assert (await client.delete("/v1/sessions/held")).status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import inspect
 
@@ -73,6 +73,17 @@ async def test_import_keeps_the_given_timestamps(uow_factory: SqlUnitOfWorkFacto
     await svc.append_turns("t1", "s1", turns)
     listed = await svc.list_turns("t1", "s1", limit=10, after_seq=0)
     assert [t.created_at for t in listed] == [when + timedelta(days=i) for i in range(3)]
+
+
+async def test_imported_offsets_are_kept_as_the_same_instant(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    svc = service(uow_factory, FakeTokenCounter())
+    plus5 = datetime(2025, 3, 4, 10, 0, tzinfo=timezone(timedelta(hours=5)))
+    await svc.append_turns("t1", "s2", [NewTurn(role="user", content="hi", created_at=plus5)])
+    (turn,) = await svc.list_turns("t1", "s2", limit=10, after_seq=0)
+    assert turn.created_at == plus5  # same instant
+    assert turn.created_at.utcoffset() == timedelta(0)
 
 
 async def test_concurrent_appends_get_gap_free_unique_seqs(

@@ -76,6 +76,57 @@ def turn_from_row(row: TurnRow) -> Turn:
     )
 
 
+TURN_COLUMNS = (
+    TurnRow.tenant_id,
+    TurnRow.session_id,
+    TurnRow.seq,
+    TurnRow.role,
+    TurnRow.content,
+    TurnRow.name,
+    TurnRow.token_count,
+    TurnRow.created_at,
+    TurnRow.metadata_,
+    TurnRow.model,
+    TurnRow.status,
+    TurnRow.usage,
+    TurnRow.latency_ms,
+)
+
+
+def turn_from_columns(row: Any) -> Turn:
+    """A Turn from a row of TURN_COLUMNS (same order)."""
+    (
+        tenant_id,
+        session_id,
+        seq,
+        role,
+        content,
+        name,
+        tokens,
+        created,
+        meta,
+        model,
+        status,
+        usage,
+        latency,
+    ) = row
+    return Turn(
+        tenant_id=tenant_id,
+        session_id=session_id,
+        seq=seq,
+        role=cast(Role, role),
+        content=content,
+        name=name,
+        token_count=tokens,
+        created_at=aware(created),
+        metadata=dict(meta or {}),
+        model=model,
+        status=status,
+        usage=usage,
+        latency_ms=latency,
+    )
+
+
 def summary_from_row(row: SummaryRow) -> Summary:
     return Summary(
         tenant_id=row.tenant_id,

@@ -130,6 +130,14 @@ class SqlJobRepository:
             .values(progress=progress, updated_at=datetime.now(UTC))
         )
 
+    async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
+        renewed = await self.db.execute(
+            update(JobRow)
+            .where(JobRow.id == job_id, JobRow.status == "running", JobRow.attempts == attempts)
+            .values(locked_until=until, updated_at=datetime.now(UTC))
+        )
+        return bool(renewed.rowcount)  # type: ignore[attr-defined]
+
     async def get(self, tenant_id: str | None, job_id: str) -> Job | None:
         row = await self.db.get(JobRow, job_id)
         if row is None or (tenant_id is not None and row.tenant_id != tenant_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import (
@@ -13,6 +14,7 @@ from mcp_service.adapters.db.convert import (
     document_from_row,
 )
 from mcp_service.adapters.db.tables import ChunkRow, CollectionRow, DocumentRow
+from mcp_service.domain.errors import AlreadyExists
 from mcp_service.domain.model import Chunk, Collection, Document
 
 
@@ -35,7 +37,12 @@ class SqlCollectionRepository:
                 created_at=collection.created_at,
             )
         )
-        await self.db.flush()
+        try:
+            await self.db.flush()
+        except IntegrityError as exc:  # created by a concurrent request just now
+            raise AlreadyExists(
+                f"collection {collection.name!r} already exists", field="name"
+            ) from exc
 
     async def list_all(self, tenant_id: str) -> list[Collection]:
         counts = dict(
@@ -100,6 +107,23 @@ class SqlDocumentRepository:
         )
         return document_from_row(row) if row else None
 
+    async def by_external_ids(
+        self, tenant_id: str, collection: str, external_ids: Sequence[str]
+    ) -> dict[str, Document]:
+        found: dict[str, Document] = {}
+        wanted = sorted(set(external_ids))
+        for start in range(0, len(wanted), 500):  # stay under the bind-parameter limits
+            rows = await self.db.scalars(
+                select(DocumentRow).where(
+                    DocumentRow.tenant_id == tenant_id,
+                    DocumentRow.collection == collection,
+                    DocumentRow.external_id.in_(wanted[start : start + 500]),
+                )
+            )
+            for row in rows:
+                found[str(row.external_id)] = document_from_row(row)
+        return found
+
     async def add(self, document: Document, chunks: Sequence[Chunk]) -> None:
         self.db.add(
             DocumentRow(
@@ -115,7 +139,16 @@ class SqlDocumentRepository:
                 updated_at=document.updated_at,
             )
         )
-        await self.db.flush()
+        try:
+            await self.db.flush()
+        except IntegrityError as exc:
+            if "external" not in str(exc.orig):  # uq_documents_external / ….external_id
+                raise
+            raise AlreadyExists(
+                f"document {document.external_id!r} was just ingested into collection "
+                f"{document.collection!r} by another request; send it again",
+                field="external_id",
+            ) from exc
         self.db.add_all(
             ChunkRow(
                 id=c.id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware, upsert_insert
@@ -17,9 +18,7 @@ class SqlTenantRepository:
 
     async def get(self, tenant_id: str) -> Tenant | None:
         row = await self.db.get(TenantRow, tenant_id)
-        if row is None:
-            return None
-        return Tenant(row.id, row.name, aware(row.created_at), dict(row.settings or {}))
+        return _tenant(row) if row is not None else None
 
     async def ensure(self, tenant_id: str, name: str | None = None) -> Tenant:
         stmt = upsert_insert(self.db, TenantRow).values(
@@ -40,3 +39,20 @@ class SqlTenantRepository:
             )
         )
         await self.db.flush()
+
+    async def update(self, tenant: Tenant) -> None:
+        await self.db.execute(
+            update(TenantRow)
+            .where(TenantRow.id == tenant.id)
+            .values(name=tenant.name, settings=tenant.settings)
+        )
+
+    async def page(self, *, after: str | None, limit: int) -> list[Tenant]:
+        stmt = select(TenantRow).order_by(TenantRow.id).limit(limit)
+        if after is not None:
+            stmt = stmt.where(TenantRow.id > after)
+        return [_tenant(r) for r in await self.db.scalars(stmt)]
+
+
+def _tenant(row: TenantRow) -> Tenant:
+    return Tenant(row.id, row.name, aware(row.created_at), dict(row.settings or {}))

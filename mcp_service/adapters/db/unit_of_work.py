@@ -8,17 +8,30 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from mcp_service.adapters.db.admin_repos import SqlApiKeyRepository, SqlLeaseRepository
 from mcp_service.adapters.db.conversation_repos import (
     SqlSessionRepository,
     SqlSummaryRepository,
     SqlTurnRepository,
 )
+from mcp_service.adapters.db.idempotency_repo import SqlIdempotencyRepository
 from mcp_service.adapters.db.job_repo import SqlJobRepository
 from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
+from mcp_service.adapters.db.purge_repo import SqlPurgeRepository
+from mcp_service.adapters.db.retention_repos import SqlRetentionRepository
 from mcp_service.adapters.db.tenant_repos import SqlTenantRepository
+from mcp_service.adapters.db.usage_repo import SqlUsageRepository
+from mcp_service.domain.ops_ports import (
+    ApiKeyRepository,
+    LeaseRepository,
+    PurgeRepository,
+    RetentionRepository,
+    UsageRepository,
+)
 from mcp_service.domain.ports import (
     CollectionRepository,
     DocumentRepository,
+    IdempotencyRepository,
     JobRepository,
     SessionRepository,
     SummaryRepository,
@@ -39,6 +52,12 @@ class SqlUnitOfWork:
     collections: CollectionRepository
     documents: DocumentRepository
     jobs: JobRepository
+    api_keys: ApiKeyRepository
+    retention: RetentionRepository
+    purge: PurgeRepository
+    leases: LeaseRepository
+    usage: UsageRepository
+    idempotency: IdempotencyRepository
 
     def __init__(
         self, factory: async_sessionmaker[AsyncSession], write_lock: asyncio.Lock | None
@@ -58,6 +77,12 @@ class SqlUnitOfWork:
         self.collections = SqlCollectionRepository(self.db)
         self.documents = SqlDocumentRepository(self.db)
         self.jobs = SqlJobRepository(self.db)
+        self.api_keys = SqlApiKeyRepository(self.db)
+        self.retention = SqlRetentionRepository(self.db)
+        self.purge = SqlPurgeRepository(self.db)
+        self.leases = SqlLeaseRepository(self.db)
+        self.idempotency = SqlIdempotencyRepository(self.db)
+        self.usage = SqlUsageRepository(self.db)
         return self
 
     async def __aexit__(

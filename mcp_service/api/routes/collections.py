@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from mcp_service.api.deps import ContainerDep, IngestPrincipal
-from mcp_service.api.schemas import CollectionIn, CollectionOut, DocumentOut, DocumentsIn, SearchIn
+from mcp_service.api.knowledge_schemas import InlineDocumentsIn, SearchRequest
+from mcp_service.api.schemas import NAME_PATTERN, CollectionIn, CollectionOut, DocumentOut
+from mcp_service.api.uploads import INGEST_BODY as _INGEST_BODY
+from mcp_service.api.uploads import read_files, receipt_response
 from mcp_service.services.knowledge import DocumentInput
 
 router = APIRouter(prefix="/v1/collections", tags=["knowledge"])
@@ -40,23 +46,36 @@ async def delete_collection(
     return {"deleted": True, "documents_deleted": count}
 
 
-@router.post("/{name}/documents", status_code=201)
+@router.post("/{name}/documents", status_code=201, openapi_extra=_INGEST_BODY)
 async def ingest_documents(
-    name: str, body: DocumentsIn, principal: IngestPrincipal, c: ContainerDep
-) -> dict[str, Any]:
-    docs = [DocumentInput(d.text, d.external_id, d.title, d.metadata) for d in body.documents]
-    outcomes = await c.knowledge.ingest(principal.tenant_id, name, docs)
-    return {
-        "documents": [
-            {
-                "id": o.document_id,
-                "external_id": o.external_id,
-                "status": o.status,
-                "chunks": o.chunks,
-            }
-            for o in outcomes
+    name: Annotated[str, Path(pattern=NAME_PATTERN)],
+    request: Request,
+    principal: IngestPrincipal,
+    c: ContainerDep,
+    background: bool | None = None,
+) -> JSONResponse:
+    """JSON `{documents: [...]}` or multipart `files` (plus an optional `metadata` field
+    holding a JSON object for every file). Small requests are ingested now (201); large
+    ones (or `?background=true`) are queued as a job (202) to poll at /v1/jobs/{id}."""
+    tenant = principal.tenant_id
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        files = await read_files(request)
+        receipt = await c.knowledge.submit(tenant, name, files=files, background=background)
+    else:
+        body = await _json_body(request)
+        docs = [
+            DocumentInput(d.text, d.external_id, d.title, d.metadata, d.format)
+            for d in body.documents
         ]
-    }
+        receipt = await c.knowledge.submit(tenant, name, documents=docs, background=background)
+    return receipt_response(receipt, request.url.path)
+
+
+async def _json_body(request: Request) -> InlineDocumentsIn:
+    try:
+        return InlineDocumentsIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
 
 
 @router.get("/{name}/documents/{document_id}", response_model=DocumentOut)
@@ -76,7 +95,7 @@ async def delete_document(
 
 @router.post("/{name}/search")
 async def search(
-    name: str, body: SearchIn, principal: IngestPrincipal, c: ContainerDep
+    name: str, body: SearchRequest, principal: IngestPrincipal, c: ContainerDep
 ) -> dict[str, Any]:
     hits = await c.knowledge.search(
         principal.tenant_id,
@@ -85,6 +104,8 @@ async def search(
         top_k=body.top_k,
         mode=body.mode,
         metadata_filter=body.filter,
+        mmr=body.mmr,
+        mmr_lambda=body.mmr_lambda,
     )
     return {
         "results": [

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from mcp_service.api import idempotency as idem
 from mcp_service.api.deps import ChatPrincipal, ContainerDep
 from mcp_service.api.pagination import decode_cursor, encode_cursor
 from mcp_service.api.schemas import ChatIn, ContextIn, TurnOut, TurnsIn
+from mcp_service.api.session_chat import problem, session_chat
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import NewTurn
 
@@ -17,8 +20,8 @@ router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversation"])
 
 @router.post("/turns", status_code=201)
 async def append_turns(
-    session_id: str, body: TurnsIn, principal: ChatPrincipal, c: ContainerDep
-) -> dict[str, Any]:
+    session_id: str, body: TurnsIn, principal: ChatPrincipal, c: ContainerDep, request: Request
+) -> Response:
     turns = [
         NewTurn(
             role=t.role,
@@ -29,8 +32,15 @@ async def append_turns(
         )
         for t in body.turns
     ]
-    written = await c.sessions.append_turns(principal.tenant_id, session_id, turns)
-    return {"seqs": [t.seq for t in written]}
+    held = await idem.claim(request, c, principal.tenant_id)  # Idempotency-Key, if sent
+    if isinstance(held, idem.Replay):
+        return held.json_response()
+
+    async def write() -> Response:
+        written = await c.sessions.append_turns(principal.tenant_id, session_id, turns)
+        return JSONResponse({"seqs": [t.seq for t in written]}, status_code=201)
+
+    return await idem.settle(held, write, lambda exc: problem(exc, request))
 
 
 @router.get("/turns")
@@ -67,22 +77,7 @@ async def assemble_context(
 
 @router.post("/chat")
 async def chat(
-    session_id: str, body: ChatIn, principal: ChatPrincipal, c: ContainerDep
-) -> dict[str, Any]:
-    if body.stream:
-        raise InvalidInput("streaming is not supported on this endpoint yet", field="stream")
-    result = await c.chat.chat(
-        principal.tenant_id,
-        session_id,
-        body.message,
-        model=body.model,
-        max_context_tokens=body.max_context_tokens,
-        params=body.params,
-    )
-    return {
-        "reply": {"role": "assistant", "content": result.reply.content, "seq": result.reply.seq},
-        "user_seq": result.user_turn.seq,
-        "model": result.model,
-        "usage": result.usage,
-        "report": result.report,
-    }
+    session_id: str, body: ChatIn, principal: ChatPrincipal, c: ContainerDep, request: Request
+) -> Response:
+    """JSON, or server-sent events with `stream: true` (format in api/session_chat.py)."""
+    return await session_chat(request, c, principal.tenant_id, session_id, body)

@@ -1,0 +1,144 @@
+"""Ingest throughput: `scripts/bench ingest [--json] [--docs N] [--database-url URL]`.
+
+A folder of synthetic Markdown, HTML, text and PDF documents is ingested end to end
+(parse + chunk + embed + upsert into Qdrant Edge + commit) through the knowledge
+service, the path `mcp-service ingest` and uploads take. In the same run, the same
+model embeds the very same chunk texts on their own (raw embedding throughput), once
+before and once after the ingest; the target is end-to-end ≥ 80 % of raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._corpus import documents
+from mcp_service.adapters.parsers import DocumentParsers
+from mcp_service.bootstrap import Container, build_container
+from mcp_service.config import Settings
+from mcp_service.domain.chunking import chunk_blocks
+from mcp_service.domain.documents import ParsedDocument
+from mcp_service.services.knowledge import FileInput
+
+
+def chunk_texts(c: Container, files: list[FileInput]) -> tuple[list[str], float]:
+    """The chunks the ingest will embed, and how long parsing and chunking took."""
+    parser, cfg = DocumentParsers(), c.deps.config
+    started = time.perf_counter()
+    texts: list[str] = []
+    for f in files:
+        fmt = parser.detect(f.name)
+        assert fmt is not None
+        for doc in parser.parse(f.data, fmt=fmt, source=f.name):
+            assert isinstance(doc, ParsedDocument)
+            pieces = chunk_blocks(
+                doc.blocks,
+                c.deps.counter,
+                size=cfg.chunk_tokens,
+                overlap=cfg.chunk_overlap_tokens,
+            )
+            texts += [p.text for p in pieces]
+    return texts, time.perf_counter() - started
+
+
+async def raw_embedding(c: Container, texts: list[str]) -> float:
+    started = time.perf_counter()
+    vectors = await c.deps.embedder.embed(texts)
+    assert len(vectors) == len(texts)
+    return time.perf_counter() - started
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = documents(Path(tmp) / "corpus", args.docs, seed=args.seed)
+        files = [FileInput(p.name, p.read_bytes()) for p in paths]
+        settings = Settings(
+            data_dir=Path(tmp) / "data",
+            database_url=args.database_url,
+            auth="disabled",
+            worker_enabled=False,
+            ingest_batch_chunks=args.batch_chunks,
+            _env_file=None,
+        )
+        c = await build_container(settings, run_migrations=True)
+        try:
+            texts, parse_s = await asyncio.to_thread(chunk_texts, c, files)
+            raw_before = await raw_embedding(c, texts)
+            started = time.perf_counter()
+            receipt = await c.knowledge.submit("bench", "corpus", files=files, background=False)
+            e2e_s = time.perf_counter() - started
+            raw_after = await raw_embedding(c, texts)
+        finally:
+            await c.aclose()
+    chunks = sum(o.chunks for o in receipt.outcomes)
+    assert chunks == len(texts), (chunks, len(texts))
+    assert all(o.status == "created" for o in receipt.outcomes)
+    raw_s = (raw_before + raw_after) / 2
+    return {
+        "cores": os.cpu_count(),
+        "database": "postgresql" if args.database_url else "sqlite",
+        "vector_store": "qdrant-edge",
+        "embedding_model": c.deps.embedder.name,
+        "documents": len(files),
+        "bytes": sum(len(f.data) for f in files),
+        "chunks": chunks,
+        "mean_chunk_tokens": round(sum(c.deps.counter.count(t) for t in texts) / len(texts), 1),
+        "batch_chunks": args.batch_chunks,
+        "parse_chunk_s": round(parse_s, 2),
+        "raw_embed_s": [round(raw_before, 2), round(raw_after, 2)],
+        "raw_chunks_per_s": round(chunks / raw_s, 1),
+        "end_to_end_s": round(e2e_s, 2),
+        "end_to_end_chunks_per_s": round(chunks / e2e_s, 1),
+        "end_to_end_docs_per_s": round(len(files) / e2e_s, 2),
+        "ratio": round(raw_s / e2e_s, 3),
+        "target_ratio": 0.8,
+    }
+
+
+def print_table(out: dict[str, Any]) -> None:
+    print(
+        f"machine: {out['cores']} cores · {out['database']} + {out['vector_store']} · "
+        f"model {out['embedding_model']}"
+    )
+    print(
+        f"corpus: {out['documents']} documents (md/html/txt/pdf, {out['bytes'] / 1e6:.1f} MB) "
+        f"→ {out['chunks']} chunks, {out['mean_chunk_tokens']} tokens on average; "
+        f"embedding batches of {out['batch_chunks']} chunks"
+    )
+    print(f"\n{'stage':44} {'seconds':>8} {'chunks/s':>9}")
+    print(f"{'parse + chunk only':44} {out['parse_chunk_s']:>8}")
+    for label, seconds in zip(("before", "after"), out["raw_embed_s"], strict=True):
+        rate = out["chunks"] / seconds
+        print(f"{'raw embedding, same chunks (' + label + ')':44} {seconds:>8} {rate:>9.1f}")
+    print(
+        f"{'end to end (parse+chunk+embed+upsert+commit)':44} {out['end_to_end_s']:>8} "
+        f"{out['end_to_end_chunks_per_s']:>9}"
+    )
+    verdict = "meets" if out["ratio"] >= out["target_ratio"] else "MISSES"
+    print(
+        f"\nend-to-end / raw embedding throughput: {out['ratio']:.1%} "
+        f"({verdict} the ≥ {out['target_ratio']:.0%} target); "
+        f"{out['end_to_end_docs_per_s']} documents/s"
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench ingest", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--docs", type=int, default=80, help="documents in the corpus")
+    parser.add_argument("--batch-chunks", type=int, default=256, help="chunks per embed batch")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
+    args = parser.parse_args(argv)
+    out = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print_table(out)
+    return 0

@@ -1,0 +1,233 @@
+"""Search latency at scale and retrieval quality: `scripts/bench search [--json] [...]`.
+
+Latency: `--chunks` synthetic chunks (random unit vectors, BM25 over random prose) go
+straight into a Qdrant Edge store; queries go through `QdrantEdgeStore.search_chunks`
+filtered by tenant and collection, with precomputed query vectors, so the number is the
+search alone (no query embedding). Layouts: `single` puts every chunk in the queried
+tenant's collection (the filter keeps all of them: the hard case); `spread` spreads them
+over 10 tenants × 5 collections.
+
+Each layout is timed as loaded (Qdrant Edge scans the filtered points) and again after
+`QdrantEdgeStore.optimize()` has built the HNSW index (what `mcp-service ingest` and
+`mcp-service index` do on the embedded store).
+
+Quality: look-alike support tickets that differ only in exact terms (ticket codes,
+names, part numbers, invoice numbers) are ingested with the bundled model; recall@5 and
+MRR of dense, lexical, hybrid and hybrid+MMR on questions naming one of those terms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks._corpus import queries, records
+from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
+from mcp_service.bootstrap import build_container
+from mcp_service.config import Settings
+from mcp_service.domain.model import Chunk, SearchMode
+from mcp_service.services.knowledge import DocumentInput
+
+DIM = 384
+MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")
+LOAD_BATCH = 2000
+
+
+def _vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(size)]
+
+
+def _place(i: int, layout: str) -> tuple[str, str]:
+    if layout == "single":
+        return "t0", "c0"
+    return f"t{i % 10}", f"c{(i // 10) % 5}"
+
+
+async def load(store: QdrantEdgeStore, n: int, layout: str, seed: int) -> float:
+    rng, np_rng = random.Random(seed), np.random.default_rng(seed)
+    words = _vocabulary(rng)
+    started = time.perf_counter()
+    for start in range(0, n, LOAD_BATCH):
+        size = min(LOAD_BATCH, n - start)
+        vectors = np_rng.standard_normal((size, DIM), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        by_tenant: dict[str, tuple[list[Chunk], list[list[float]]]] = {}
+        for j, vector in enumerate(vectors.tolist()):
+            tenant, collection = _place(start + j, layout)
+            text = " ".join(rng.choices(words, k=40))
+            doc = str(uuid.uuid4())
+            chunk = Chunk(str(uuid.uuid4()), tenant, collection, doc, 0, text, 60, {})
+            group = by_tenant.setdefault(tenant, ([], []))
+            group[0].append(chunk)
+            group[1].append(vector)
+        for tenant, (chunks, vecs) in by_tenant.items():
+            await store.upsert_chunks(tenant, chunks, vecs)
+    return time.perf_counter() - started
+
+
+async def timings(store: QdrantEdgeStore, count: int, seed: int) -> dict[str, Any]:
+    rng, np_rng = random.Random(seed + 1), np.random.default_rng(seed + 1)
+    words = _vocabulary(random.Random(seed))
+    out: dict[str, Any] = {}
+    for mode in MODES:
+        samples = []
+        for q in range(count + 10):
+            vector = np_rng.standard_normal(DIM).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+            text = " ".join(rng.choices(words, k=4))
+            started = time.perf_counter()
+            await store.search_chunks(
+                "t0",
+                vector.tolist() if mode != "lexical" else None,
+                text,
+                collections=["c0"],
+                top_k=8,
+                mode=mode,
+            )
+            if q >= 10:  # the first ones warm caches
+                samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        out[mode] = {
+            "p50_ms": round(statistics.median(samples), 2),
+            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+        }
+    return out
+
+
+async def latency(args: argparse.Namespace, layout: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = QdrantEdgeStore(Path(tmp))
+        await store.ensure_ready(DIM)
+        try:
+            load_s = await load(store, args.chunks, layout, args.seed)
+            row: dict[str, Any] = {
+                "layout": layout,
+                "chunks": args.chunks,
+                "load_s": round(load_s, 1),
+                "load_chunks_per_s": round(args.chunks / load_s),
+                "queries": args.queries,
+                "unoptimized": await timings(store, args.queries, args.seed),
+            }
+            if args.optimize:
+                started = time.perf_counter()
+                await store.optimize()
+                row["optimize_s"] = round(time.perf_counter() - started, 1)
+                row["optimized"] = await timings(store, args.queries, args.seed)
+            return row
+        finally:
+            await store.close()
+
+
+async def quality(args: argparse.Namespace) -> dict[str, Any]:
+    recs = records(args.records, seed=args.seed)
+    qs = queries(recs, seed=args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(
+            data_dir=Path(tmp), auth="disabled", worker_enabled=False, _env_file=None
+        )
+        c = await build_container(settings, run_migrations=True)
+        try:
+            docs = [DocumentInput(r.text, r.external_id) for r in recs]
+            outcomes = await c.knowledge.ingest("bench", "tickets", docs)
+            ids = {o.document_id: o.external_id for o in outcomes}
+            runs: dict[str, Any] = {}
+            variants: list[tuple[str, SearchMode, bool]] = [(m, m, False) for m in MODES]
+            for label, mode, mmr in [*variants, ("hybrid+mmr", "hybrid", True)]:
+                ranks = []
+                for q in qs:
+                    hits = await c.knowledge.search(
+                        "bench", "tickets", q.text, top_k=5, mode=mode, metadata_filter=None,
+                        mmr=mmr,
+                    )  # fmt: skip
+                    found = [ids.get(h.document_id) for h in hits]
+                    rank = found.index(q.relevant) + 1 if q.relevant in found else 0
+                    ranks.append((q.kind, rank))
+                runs[label] = _scores(ranks)
+        finally:
+            await c.aclose()
+    return {"records": len(recs), "queries": len(qs), "modes": runs}
+
+
+def _scores(ranks: list[tuple[str, int]]) -> dict[str, Any]:
+    def recall(rows: list[int]) -> float:
+        return round(sum(1 for r in rows if r) / len(rows), 3)
+
+    kinds = sorted({k for k, _ in ranks})
+    return {
+        "recall@5": recall([r for _, r in ranks]),
+        "mrr@5": round(sum(1 / r for _, r in ranks if r) / len(ranks), 3),
+        "by_kind": {k: recall([r for kk, r in ranks if kk == k]) for k in kinds},
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"cores": os.cpu_count(), "vector_store": "qdrant-edge"}
+    if not args.skip_latency:
+        out["latency"] = [await latency(args, layout) for layout in args.layouts.split(",")]
+    if not args.skip_quality:
+        out["quality"] = await quality(args)
+    return out
+
+
+def print_table(out: dict[str, Any]) -> None:
+    print(f"machine: {out['cores']} cores · {out['vector_store']}")
+    for row in out.get("latency", []):
+        print(
+            f"\nsearch latency, {row['chunks']:,} chunks, layout {row['layout']} "
+            f"(loaded at {row['load_chunks_per_s']:,} chunks/s), top_k 8, filtered by tenant "
+            f"and collection, query embedding excluded, {row['queries']} queries per mode"
+        )
+        print(f"{'index':12} {'mode':8} {'p50 ms':>8} {'p95 ms':>8}")
+        for phase in ("unoptimized", "optimized"):
+            for mode, t in row.get(phase, {}).items():
+                print(f"{phase:12} {mode:8} {t['p50_ms']:>8} {t['p95_ms']:>8}")
+        if "optimize_s" in row:
+            print(f"(optimize(): {row['optimize_s']} s to build the HNSW index)")
+    if "quality" in out:
+        qual = out["quality"]
+        print(
+            f"\nretrieval on {qual['records']} look-alike tickets, {qual['queries']} "
+            "questions naming an exact term (all-MiniLM-L6-v2)"
+        )
+        kinds = sorted(next(iter(qual["modes"].values()))["by_kind"])
+        print(f"{'mode':11} {'recall@5':>9} {'MRR@5':>7} " + " ".join(f"{k:>12}" for k in kinds))
+        for mode, s in qual["modes"].items():
+            cells = " ".join(f"{s['by_kind'][k]:>12}" for k in kinds)
+            print(f"{mode:11} {s['recall@5']:>9} {s['mrr@5']:>7} {cells}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--layouts", default="single,spread", help="single, spread or both")
+    parser.add_argument("--queries", type=int, default=200, help="timed queries per mode")
+    parser.add_argument(
+        "--no-optimize",
+        dest="optimize",
+        action="store_false",
+        help="skip building the HNSW index (QdrantEdgeStore.optimize) and timing after it",
+    )
+    parser.add_argument("--records", type=int, default=300, help="tickets for the quality test")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args(argv)
+    out = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print_table(out)
+    return 0

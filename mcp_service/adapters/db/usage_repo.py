@@ -1,0 +1,86 @@
+"""Usage events and their totals by session, user or day."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mcp_service.adapters.db.tables import UsageRow
+from mcp_service.domain.access import UsageEvent, UsageGroup
+from mcp_service.domain.errors import InvalidInput
+
+
+class SqlUsageRepository:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def add(self, event: UsageEvent) -> None:
+        self.db.add(
+            UsageRow(
+                tenant_id=event.tenant_id,
+                session_id=event.session_id,
+                user_id=event.user_id,
+                model=event.model,
+                prompt_tokens=event.prompt_tokens,
+                completion_tokens=event.completion_tokens,
+                created_at=event.created_at,
+            )
+        )
+        await self.db.flush()
+
+    async def totals(
+        self,
+        tenant_id: str,
+        *,
+        group_by: str,
+        start: datetime | None,
+        end: datetime | None,
+        after: str | None,
+        limit: int,
+    ) -> list[UsageGroup]:
+        key = func.coalesce(self._key(group_by), "")
+        stmt = select(
+            key,
+            func.count(),
+            func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
+            func.coalesce(func.sum(UsageRow.completion_tokens), 0),
+        ).where(UsageRow.tenant_id == tenant_id)
+        if start is not None:
+            stmt = stmt.where(UsageRow.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(UsageRow.created_at < end)
+        if after is not None:
+            stmt = stmt.where(key > after)
+        rows = await self.db.execute(stmt.group_by(key).order_by(key).limit(limit))
+        return [
+            UsageGroup(str(k) if k != "" else None, int(n), int(p), int(c))
+            for k, n, p, c in rows.tuples()
+        ]
+
+    async def forget_user(self, tenant_id: str, user_id: str, session_ids: Sequence[str]) -> int:
+        mine = UsageRow.user_id == user_id
+        if session_ids:
+            mine = or_(mine, UsageRow.session_id.in_(list(session_ids)))
+        result = await self.db.execute(
+            update(UsageRow)
+            .where(UsageRow.tenant_id == tenant_id, mine)
+            .values(user_id=None, session_id=None)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _key(self, group_by: str) -> Any:
+        if group_by == "session":
+            return UsageRow.session_id
+        if group_by == "user":
+            return UsageRow.user_id
+        if group_by == "day":
+            if self.db.get_bind().dialect.name == "postgresql":
+                return func.to_char(func.timezone("UTC", UsageRow.created_at), "YYYY-MM-DD")
+            return func.date(UsageRow.created_at)  # SQLite keeps UTC text
+        raise InvalidInput(
+            f"group_by must be session, user or day, not {group_by!r}", field="group_by"
+        )

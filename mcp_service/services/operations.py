@@ -1,0 +1,42 @@
+"""The operations services (tenants, keys, retention, erasure, usage), built together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mcp_service.services.deps import Deps
+from mcp_service.services.erasure import ErasureService
+from mcp_service.services.keys import KeyService
+from mcp_service.services.retention import RetentionService
+from mcp_service.services.sweeper import RetentionSweeper
+from mcp_service.services.tenants import TenantService
+from mcp_service.services.usage import UsageService
+
+
+@dataclass
+class Operations:
+    keys: KeyService
+    tenants: TenantService
+    retention: RetentionService
+    erasure: ErasureService
+    usage: UsageService
+    sweeper: RetentionSweeper
+
+
+def build_operations(
+    deps: Deps,
+    *,
+    admin_tenant: str,
+    retention_interval_s: float,
+    retention_lease_s: float = 300.0,
+    retention_batch_size: int = 100,
+) -> Operations:
+    retention = RetentionService(deps, lease_s=retention_lease_s, page_size=retention_batch_size)
+    return Operations(
+        keys=KeyService(deps.uow, deps.now, admin_tenant=admin_tenant),
+        tenants=TenantService(deps.uow, deps.now),
+        retention=retention,
+        erasure=ErasureService(deps),
+        usage=UsageService(deps.uow),
+        sweeper=RetentionSweeper(retention, interval_s=max(retention_interval_s, 1.0)),
+    )
