@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+QUERY_BATCH = 64
 
 
 class SentenceTransformerEmbedder:
@@ -37,6 +38,8 @@ class SentenceTransformerEmbedder:
         # One worker thread: torch already spreads one encode over all cores, and several
         # concurrent encodes would only contend for them (and for the model's state).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        self._queries: list[tuple[str, asyncio.Future[list[float]]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     @property
     def name(self) -> str:
@@ -60,7 +63,35 @@ class SentenceTransformerEmbedder:
         return await self._run(list(texts))
 
     async def embed_query(self, text: str) -> list[float]:
-        return (await self._run([text]))[0]
+        """Queries that arrive while an encode is running are encoded together in the
+        next one (micro-batching): no wait at low load, far fewer encodes under load."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[float]] = loop.create_future()
+        self._queries.append((text, future))
+        task = self._flusher
+        if task is None or task.done() or task.get_loop() is not loop:
+            self._flusher = loop.create_task(self._flush_queries())
+        return await future
+
+    async def _flush_queries(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queries:
+            taken = self._queries[:QUERY_BATCH]
+            del self._queries[:QUERY_BATCH]
+            # Skip callers that gave up, and any left behind by a closed event loop.
+            batch = [(t, f) for t, f in taken if f.get_loop() is loop and not f.done()]
+            if not batch:
+                continue
+            try:
+                vectors = await self._run([t for t, _ in batch])
+            except Exception as exc:  # every waiting caller gets the failure
+                for _, f in batch:
+                    if not f.done():
+                        f.set_exception(exc)
+                continue
+            for (_, f), vector in zip(batch, vectors, strict=True):
+                if not f.done():
+                    f.set_result(vector)
 
     def close(self) -> None:
         """Stop the worker thread; calls made after this fail."""

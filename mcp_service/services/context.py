@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
+from mcp_service.domain.ports import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
 from mcp_service.services.sessions import merge_policy, new_session
 from mcp_service.services.validation import require_message
 
+HISTORY_PAGE = 64
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WEIGHT = 0.1
 NEIGHBOUR_FACTOR = 0.5
@@ -28,6 +30,7 @@ class Gathered:
     summary: Summary | None
     system_prompt: str
     has_collections: bool
+    budget: int
 
 
 class ContextService:
@@ -59,7 +62,7 @@ class ContextService:
         embedding = asyncio.ensure_future(self._embed(message))
         try:
             with timed(observer, "gather"):
-                g = await self._gather(tenant_id, session_id)
+                g = await self._gather(tenant_id, session_id, max_context_tokens)
             with timed(observer, "search"):
                 knowledge, k_status, recall, r_status = await self._search(g, message, embedding)
         finally:
@@ -69,7 +72,7 @@ class ContextService:
             system_prompt=system_prompt_override or g.system_prompt,
             now=self.deps.now(),
             message=message,
-            budget=self.budget_for(g.policy, max_context_tokens),
+            budget=g.budget,
             policy=g.policy,
             history=g.history,
             history_complete=g.history_complete,
@@ -84,25 +87,50 @@ class ContextService:
             assembled = assemble(inputs, self.deps.counter)
         return g.session, assembled
 
-    async def _gather(self, tenant_id: str, session_id: str) -> Gathered:
-        limit = self.deps.config.history_window_limit
+    async def _gather(
+        self, tenant_id: str, session_id: str, max_context_tokens: int | None
+    ) -> Gathered:
         async with self.deps.uow() as uow:
             session = await uow.sessions.get(tenant_id, session_id)
+            tenant = await uow.tenants.get(tenant_id)
+            policy = merge_policy(tenant, session)
+            budget = self.budget_for(policy, max_context_tokens)
             if session is None:
                 session = new_session(self.deps, tenant_id, session_id)
                 history: list[Turn] = []
+                complete = True
                 summary = None
             else:
-                history = await uow.turns.recent(tenant_id, session_id, limit=limit)
+                history, complete = await self._history(uow, session, budget)
                 summary = await uow.summaries.current(tenant_id, session_id)
-            tenant = await uow.tenants.get(tenant_id)
-            policy = merge_policy(tenant, session)
-            prompt = self._system_prompt(tenant, session)
             has_collections = session.collections != [] and bool(
                 await uow.collections.names(tenant_id)
             )
-        complete = len(history) < limit  # fewer than asked for: we have it all
-        return Gathered(session, policy, history, complete, summary, prompt, has_collections)
+        prompt = self._system_prompt(tenant, session)
+        return Gathered(
+            session, policy, history, complete, summary, prompt, has_collections, budget
+        )
+
+    async def _history(
+        self, uow: UnitOfWork, session: Session, budget: int
+    ) -> tuple[list[Turn], bool]:
+        """The newest turns, loaded page by page only until they exceed the budget (a
+        2,000-turn session needs the last few dozen), capped at `history_window_limit`.
+        Returns the turns, oldest first, and whether they reach back to the start."""
+        cap = self.deps.config.history_window_limit
+        page = HISTORY_PAGE
+        turns = await uow.turns.recent(session.tenant_id, session.id, limit=page)
+        cost = sum(t.token_count + 4 for t in turns)
+        got_all = len(turns) < page
+        while not got_all and cost <= budget and len(turns) < cap:
+            size = min(page, cap - len(turns))
+            older = await uow.turns.recent(
+                session.tenant_id, session.id, limit=size, before_seq=turns[0].seq
+            )
+            turns = older + turns
+            cost += sum(t.token_count + 4 for t in older)
+            got_all = len(older) < size
+        return turns, got_all
 
     def _system_prompt(self, tenant: Tenant | None, session: Session) -> str:
         if session.system_prompt:

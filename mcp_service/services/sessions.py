@@ -222,9 +222,9 @@ async def effective_policy(uow: UnitOfWork, session: Session) -> ContextPolicy:
     return merge_policy(await uow.tenants.get(session.tenant_id), session)
 
 
-def merge_policy(tenant: Tenant | None, session: Session) -> ContextPolicy:
+def merge_policy(tenant: Tenant | None, session: Session | None) -> ContextPolicy:
     base = dict(tenant.settings.get("policy") or {}) if tenant else {}
-    return ContextPolicy.from_dict({**base, **session.policy})
+    return ContextPolicy.from_dict({**base, **(session.policy if session else {})})
 
 
 async def _require(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:

@@ -27,3 +27,15 @@ async def test_the_bundled_model_ranks_close_sentences_above_unrelated_ones(
     assert math.isclose(math.sqrt(_cosine(close, close)), 1.0, rel_tol=1e-4)  # normalized
     assert _cosine(query, close) > _cosine(query, unrelated) + 0.2
     assert await embedder.embed([]) == []
+
+
+async def test_concurrent_queries_are_batched_and_each_gets_its_own_vector(
+    real_embedder: SentenceTransformerEmbedder,
+) -> None:
+    import asyncio
+
+    texts = [f"question number {i} about topic {i % 3}" for i in range(12)]
+    together = await asyncio.gather(*(real_embedder.embed_query(t) for t in texts))
+    alone = [await real_embedder.embed_query(t) for t in texts]
+    for a, b in zip(together, alone, strict=True):
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 1e-4
