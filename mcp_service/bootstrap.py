@@ -109,7 +109,9 @@ def make_counter(settings: Settings) -> TokenCounter:
 
 def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(
-        settings.embedding_model, batch_size=settings.embedding_batch_size
+        settings.embedding_model,
+        batch_size=settings.embedding_batch_size,
+        device=settings.embedding_device,
     )
 
 

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     summary_model: str | None = None
     embedding_model: str | None = None
     embedding_batch_size: int = 64
+    embedding_device: str = "cpu"
     auth: Literal["disabled", "required"] | None = None
     default_tenant: str = "default"
     model_context_window: int = 16384
