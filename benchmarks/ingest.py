@@ -3,8 +3,10 @@
 A folder of synthetic Markdown, HTML, text and PDF documents is ingested end to end
 (parse + chunk + embed + upsert into Qdrant Edge + commit) through the knowledge
 service, the path `mcp-service ingest` and uploads take. In the same run, the same
-model embeds the very same chunk texts on their own (raw embedding throughput), once
-before and once after the ingest; the target is end-to-end ≥ 80 % of raw.
+model embeds the very same chunk texts on their own (raw embedding throughput). Raw and
+end-to-end runs alternate (raw, ingest, raw, ingest, …, raw; each ingest into a fresh
+collection) and the medians are compared, so load from other processes on the machine
+hits both alike; the target is end-to-end ≥ 80 % of raw.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -69,17 +72,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         c = await build_container(settings, run_migrations=True)
         try:
             texts, parse_s = await asyncio.to_thread(chunk_texts, c, files)
-            raw_before = await raw_embedding(c, texts)
-            started = time.perf_counter()
-            receipt = await c.knowledge.submit("bench", "corpus", files=files, background=False)
-            e2e_s = time.perf_counter() - started
-            raw_after = await raw_embedding(c, texts)
+            raw_runs, e2e_runs = [await raw_embedding(c, texts)], []
+            for round_ in range(args.rounds):
+                started = time.perf_counter()
+                receipt = await c.knowledge.submit(
+                    "bench", f"corpus-{round_}", files=files, background=False
+                )
+                e2e_runs.append(time.perf_counter() - started)
+                raw_runs.append(await raw_embedding(c, texts))
+                chunks = sum(o.chunks for o in receipt.outcomes)
+                assert chunks == len(texts), (chunks, len(texts))
+                assert all(o.status == "created" for o in receipt.outcomes)
         finally:
             await c.aclose()
-    chunks = sum(o.chunks for o in receipt.outcomes)
-    assert chunks == len(texts), (chunks, len(texts))
-    assert all(o.status == "created" for o in receipt.outcomes)
-    raw_s = (raw_before + raw_after) / 2
+    raw_s, e2e_s = statistics.median(raw_runs), statistics.median(e2e_runs)
     return {
         "cores": os.cpu_count(),
         "database": "postgresql" if args.database_url else "sqlite",
@@ -91,8 +97,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "mean_chunk_tokens": round(sum(c.deps.counter.count(t) for t in texts) / len(texts), 1),
         "batch_chunks": args.batch_chunks,
         "parse_chunk_s": round(parse_s, 2),
-        "raw_embed_s": [round(raw_before, 2), round(raw_after, 2)],
+        "rounds": args.rounds,
+        "raw_embed_s": [round(x, 2) for x in raw_runs],
+        "end_to_end_runs_s": [round(x, 2) for x in e2e_runs],
         "raw_chunks_per_s": round(chunks / raw_s, 1),
+        "raw_embed_median_s": round(raw_s, 2),
         "end_to_end_s": round(e2e_s, 2),
         "end_to_end_chunks_per_s": round(chunks / e2e_s, 1),
         "end_to_end_docs_per_s": round(len(files) / e2e_s, 2),
@@ -111,14 +120,17 @@ def print_table(out: dict[str, Any]) -> None:
         f"→ {out['chunks']} chunks, {out['mean_chunk_tokens']} tokens on average; "
         f"embedding batches of {out['batch_chunks']} chunks"
     )
-    print(f"\n{'stage':44} {'seconds':>8} {'chunks/s':>9}")
-    print(f"{'parse + chunk only':44} {out['parse_chunk_s']:>8}")
-    for label, seconds in zip(("before", "after"), out["raw_embed_s"], strict=True):
-        rate = out["chunks"] / seconds
-        print(f"{'raw embedding, same chunks (' + label + ')':44} {seconds:>8} {rate:>9.1f}")
+    print(f"\n{'stage (median of the runs)':46} {'seconds':>8} {'chunks/s':>9}  runs (s)")
+    print(f"{'parse + chunk only':46} {out['parse_chunk_s']:>8}")
+    raw_runs = ", ".join(str(x) for x in out["raw_embed_s"])
     print(
-        f"{'end to end (parse+chunk+embed+upsert+commit)':44} {out['end_to_end_s']:>8} "
-        f"{out['end_to_end_chunks_per_s']:>9}"
+        f"{'raw embedding, same chunks':46} {out['raw_embed_median_s']:>8} "
+        f"{out['raw_chunks_per_s']:>9}  {raw_runs}"
+    )
+    e2e_runs = ", ".join(str(x) for x in out["end_to_end_runs_s"])
+    print(
+        f"{'end to end (parse+chunk+embed+upsert+commit)':46} {out['end_to_end_s']:>8} "
+        f"{out['end_to_end_chunks_per_s']:>9}  {e2e_runs}"
     )
     verdict = "meets" if out["ratio"] >= out["target_ratio"] else "MISSES"
     print(
@@ -131,8 +143,9 @@ def print_table(out: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench ingest", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--docs", type=int, default=80, help="documents in the corpus")
+    parser.add_argument("--docs", type=int, default=120, help="documents in the corpus")
     parser.add_argument("--batch-chunks", type=int, default=256, help="chunks per embed batch")
+    parser.add_argument("--rounds", type=int, default=3, help="end-to-end runs (raw: +1)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     args = parser.parse_args(argv)

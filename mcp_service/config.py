@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     max_message_chars: int = 32_000
     max_body_bytes: int = 8 * 1024 * 1024
     max_turns_per_import: int = 1000
-    chunk_tokens: int = 256
+    chunk_tokens: int = 200
     chunk_overlap_tokens: int = 32
     retrieval_top_k: int = 8
     recall_top_k: int = 8

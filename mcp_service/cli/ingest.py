@@ -25,7 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from mcp_service.adapters.parsers import DocumentParsers
-from mcp_service.cli.ingest_remote import RemoteIngest
+from mcp_service.cli.ingest_remote import RemoteError, RemoteIngest
 from mcp_service.config import get_settings
 from mcp_service.services.knowledge import FileInput, IngestOutcome, KnowledgeService
 
@@ -207,7 +207,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with tqdm(total=len(found), unit="file", disable=args.quiet, file=sys.stderr) as bar:
         tally = Tally(bar)
         runner = _run_remote if args.url else _run_local
-        asyncio.run(runner(args, found, tally))
+        try:
+            asyncio.run(runner(args, found, tally))
+        except RemoteError as exc:
+            bar.close()
+            print(f"ingest stopped: {exc}\n{tally.summary()}", file=sys.stderr)
+            return 2
     print(f"ingest into {args.collection!r}: {tally.summary()}")
     return 1 if problems or tally.counts.get("failed") else 0
 

@@ -31,7 +31,7 @@ class ServiceConfig:
     reserved_completion_tokens: int = 1024
     max_message_chars: int = 32_000
     max_turns_per_import: int = 1000
-    chunk_tokens: int = 256
+    chunk_tokens: int = 200
     chunk_overlap_tokens: int = 32
     retrieval_top_k: int = 8
     history_window_limit: int = 400

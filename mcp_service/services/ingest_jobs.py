@@ -19,16 +19,20 @@ from mcp_service.domain.model import JSON, Job
 from mcp_service.domain.ports import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.ingest_inputs import Candidate
-from mcp_service.services.ingest_pipeline import Batch, IngestPipeline, Run, outcome_of
+from mcp_service.services.ingest_pipeline import (
+    Batch,
+    IngestPipeline,
+    LeaseLost,
+    Run,
+    outcome_of,
+)
+
+__all__ = ["INGEST", "IngestJobs", "LeaseLost", "Progress", "public_progress"]
 
 INGEST = "ingest"
 LEASE_S = 300.0  # renewed with every batch; a crashed worker's job is retried after this
 MAX_ERRORS_KEPT = 100
 CLEANUP_KEY = "_replaced_document_ids"  # internal: old vectors still to delete
-
-
-class LeaseLost(RuntimeError):
-    """Another worker holds this job now; this attempt must stop without writing."""
 
 
 @dataclass
@@ -108,10 +112,18 @@ class IngestJobs:
                 return {**progress.to_json(), "stopped": f"collection {collection!r} deleted"}
         started = time.monotonic() - progress.elapsed_s
 
-        async def in_transaction(uow: UnitOfWork, batch: Batch) -> None:
-            now = self.deps.now()
-            if not await uow.jobs.renew(job.id, job.attempts, now + timedelta(seconds=LEASE_S)):
+        async def renew(uow: UnitOfWork) -> None:
+            until = self.deps.now() + timedelta(seconds=LEASE_S)
+            if not await uow.jobs.renew(job.id, job.attempts, until):
                 raise LeaseLost(f"job {job.id} was claimed by another worker")
+
+        async def heartbeat() -> None:
+            async with self.deps.uow(write=True) as uow:
+                await renew(uow)
+                await uow.commit()
+
+        async def in_transaction(uow: UnitOfWork, batch: Batch) -> None:
+            await renew(uow)
             progress.add(batch)
             progress.elapsed_s = round(time.monotonic() - started, 3)
             replaced = [i.previous.id for i in batch.items if i.previous is not None]
@@ -125,6 +137,7 @@ class IngestJobs:
                 id_seed=job.id,
                 start=progress.documents_done,
                 in_transaction=in_transaction,
+                heartbeat=heartbeat,
             )
         )
         return progress.to_json()

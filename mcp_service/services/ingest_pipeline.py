@@ -63,6 +63,12 @@ class Run:
     start: int = 0  # candidates before this index are already done (a resumed job)
     in_transaction: BatchHook | None = None
     after_batch: DoneHook | None = None
+    heartbeat: Callable[[], Awaitable[None]] | None = None  # before each embedding call
+
+
+class LeaseLost(RuntimeError):
+    """Another worker holds this job now; this attempt must stop without writing, and
+    leave the vectors alone (the other attempt writes the same ids)."""
 
 
 def document_id(seed: str | None, index: int) -> str:
@@ -96,7 +102,7 @@ class IngestPipeline:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._prepare_stage(run, embed_q))
-                group.create_task(self._embed_stage(embed_q, write_q))
+                group.create_task(self._embed_stage(run, embed_q, write_q))
                 group.create_task(self._write_stage(run, write_q, outcomes))
         except BaseExceptionGroup as group_error:
             raise _first(group_error) from None
@@ -182,12 +188,21 @@ class IngestPipeline:
 
     async def _embed_stage(
         self,
+        run: Run,
         inbox: asyncio.Queue[Batch | None],
         out: asyncio.Queue[tuple[Batch, list[list[float]]] | None],
     ) -> None:
         while (batch := await inbox.get()) is not None:
             texts = [c.text for c in batch.chunks]
-            vectors = await self.deps.embedder.embed(texts) if texts else []
+            # A long document makes a batch of many times batch_chunks: embed it in a few
+            # calls of about that size (a job renews its lease before each).
+            calls = max(1, round(len(texts) / self.batch_chunks))
+            step = max(1, -(-len(texts) // calls))
+            vectors: list[list[float]] = []
+            for start in range(0, len(texts), step):
+                if run.heartbeat is not None:
+                    await run.heartbeat()
+                vectors += await self.deps.embedder.embed(texts[start : start + step])
             await out.put((batch, vectors))
         await out.put(None)
 
@@ -222,6 +237,8 @@ class IngestPipeline:
                 if run.in_transaction is not None:
                     await run.in_transaction(uow, batch)
                 await uow.commit()
+        except LeaseLost:
+            raise
         except BaseException:
             await self._discard(tenant, [i.document.id for i in written if i.document])
             raise

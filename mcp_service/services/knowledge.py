@@ -126,11 +126,13 @@ class KnowledgeService:
         always queues one, False never does.
         """
         _validate(documents, files)
-        candidates = document_candidates(documents, self.parser)
-        if files:
-            candidates += await asyncio.to_thread(file_candidates, files, self.parser)
+        candidates = await asyncio.to_thread(
+            lambda: (
+                document_candidates(documents, self.parser) + file_candidates(files, self.parser)
+            )
+        )
         await self._ensure_collection(tenant_id, collection)
-        size = sum(len(f.data) for f in files)
+        size = sum(len(f.data) for f in files) + sum(len(d.text) for d in documents)
         if background is None:
             limits = self.limits
             background = len(candidates) > limits.sync_max_documents or (

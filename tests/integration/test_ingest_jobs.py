@@ -39,25 +39,45 @@ class FlakyStore:
 
 
 class CrashingUow:
-    """Units of work whose `crash_at`-th write transaction fails to commit, taking the
-    vector store down with it: the new vectors of that batch cannot be cleaned up, as
-    after a real crash between the upsert and the commit."""
+    """Units of work whose `crash_on_batch`-th batch write (a transaction that adds
+    documents) fails to commit, taking the vector store down with it: the new vectors of
+    that batch cannot be cleaned up, as after a real crash between upsert and commit."""
 
-    def __init__(self, inner: SqlUnitOfWorkFactory, store: FlakyStore, crash_at: int) -> None:
-        self.inner, self.store, self.crash_at, self.writes = inner, store, crash_at, 0
+    def __init__(self, inner: SqlUnitOfWorkFactory, store: FlakyStore, crash_on_batch: int):
+        self.inner, self.store, self.crash_on_batch, self.batches = inner, store, crash_on_batch, 0
 
-    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+    def __call__(self, *, write: bool = False) -> Any:
         uow = self.inner(write=write)
-        if write:
-            self.writes += 1
-            if self.writes == self.crash_at:
+        return _Crashing(uow, self) if write else uow
 
-                async def crash() -> None:
-                    self.store.down = True
+
+class _Crashing:
+    def __init__(self, inner: SqlUnitOfWork, factory: CrashingUow) -> None:
+        self.inner, self.factory = inner, factory
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        uow = await self.inner.__aenter__()
+        add, commit, factory = uow.documents.add, uow.commit, self.factory
+        adds: list[str] = []
+
+        async def counting_add(document: Any, chunks: Any) -> None:
+            adds.append(document.id)
+            await add(document, chunks)
+
+        async def crashing_commit() -> None:
+            if adds:
+                factory.batches += 1
+                if factory.batches == factory.crash_on_batch:
+                    factory.store.down = True
                     raise ConnectionError("database connection lost during commit")
+            await commit()
 
-                uow.commit = crash  # type: ignore[method-assign]
+        uow.documents.add = counting_add  # type: ignore[method-assign]
+        uow.commit = crashing_commit  # type: ignore[method-assign]
         return uow
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.inner.__aexit__(*exc)
 
 
 @pytest.fixture
@@ -67,8 +87,7 @@ async def flaky(
     inner = QdrantEdgeStore(tmp_path / "vectors")
     await inner.ensure_ready(real_embedder.dimension)  # type: ignore[attr-defined]
     store = FlakyStore(inner)
-    # write transactions: 1 collection, 2 enqueue, 3 claim, 4 first batch, 5 second batch
-    crashing = CrashingUow(uow_factory, store, crash_at=5)
+    crashing = CrashingUow(uow_factory, store, crash_on_batch=2)
     deps = make_deps(crashing, store, real_embedder)  # type: ignore[arg-type]
     knowledge = KnowledgeService(deps, DocumentParsers(), IngestLimits(batch_chunks=2))
     yield Env(knowledge, deps, inner, uow_factory), crashing
@@ -111,7 +130,7 @@ async def test_a_crashed_job_resumes_where_it_stopped_without_duplicates(
 
 async def test_a_job_that_lost_its_lease_writes_nothing(flaky: tuple[Env, CrashingUow]) -> None:
     env, crashing = flaky
-    crashing.crash_at = 0
+    crashing.crash_on_batch = 0
     receipt = await env.knowledge.submit(T, "kb", files=topic_files()[:2], background=True)
     async with env.uow(write=True) as uow:
         job = await uow.jobs.claim("worker-a", env.deps.now(), 60.0)

@@ -129,10 +129,15 @@ async def test_changed_document_replaces_its_chunks_in_both_stores(env: Env) -> 
     assert await env.db_chunks(document_id=str(old.document_id)) == 0
     assert await env.db_documents() == [(new.document_id, "b.txt")]
     assert await env.points() == await env.db_chunks() == new.chunks
+    await env.store.optimize()  # what `mcp-service index` does: same answers after it
     stale = await env.store.search_chunks(
         T, None, "ZEBRA-OLD", collections=["docs"], top_k=5, mode="lexical"
     )
     assert stale == []
+    fresh = await env.store.search_chunks(
+        T, None, "QUOKKA-NEW", collections=["docs"], top_k=5, mode="lexical"
+    )
+    assert [h.document_id for h in fresh] == [new.document_id]
 
 
 async def test_deleting_a_document_then_its_collection_leaves_nothing(env: Env) -> None:
