@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
-from mcp_service.domain.ports import UnitOfWork
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
 from mcp_service.services.sessions import merge_policy, new_session

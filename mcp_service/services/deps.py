@@ -6,14 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from mcp_service.domain.ports import (
-    Embedder,
-    LLMGateway,
-    Summarizer,
-    TokenCounter,
-    UnitOfWorkFactory,
-    VectorStore,
-)
+from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
+from mcp_service.domain.repositories import UnitOfWorkFactory
 from mcp_service.services.observability import NullObserver, Observer
 
 

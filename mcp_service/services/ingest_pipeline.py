@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from mcp_service.domain.chunking import chunk_blocks
 from mcp_service.domain.model import Chunk, Document
-from mcp_service.domain.ports import DocumentParser, UnitOfWork
+from mcp_service.domain.ports import DocumentParser
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.ingest_inputs import Candidate, IngestOutcome, parse_candidate
 

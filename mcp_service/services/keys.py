@@ -17,7 +17,7 @@ from mcp_service.domain.access import (
     hash_key,
 )
 from mcp_service.domain.errors import InvalidInput, NotFound, Unauthorized
-from mcp_service.domain.ports import UnitOfWorkFactory
+from mcp_service.domain.repositories import UnitOfWorkFactory
 
 INVALID_KEY = "the API key is not valid (unknown, revoked or expired)"
 

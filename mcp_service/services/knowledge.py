@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
 from mcp_service.domain.mmr import DEFAULT_LAMBDA, mmr_order
 from mcp_service.domain.model import JSON, ChunkHit, Collection, Document, Job, SearchMode
-from mcp_service.domain.ports import DocumentParser, UnitOfWork
+from mcp_service.domain.ports import DocumentParser
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.ingest_inputs import (
     Candidate,

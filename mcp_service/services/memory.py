@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from mcp_service.domain.model import JSON, ContextPolicy, Job, Summary, Turn
-from mcp_service.domain.ports import UnitOfWork
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from mcp_service.domain.model import JSON
-from mcp_service.domain.ports import UnitOfWorkFactory
+from mcp_service.domain.repositories import UnitOfWorkFactory
 
 
 class Observer(Protocol):

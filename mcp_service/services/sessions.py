@@ -17,7 +17,7 @@ from mcp_service.domain.model import (
     Tenant,
     Turn,
 )
-from mcp_service.domain.ports import UnitOfWork
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.memory import enqueue_memory_jobs
 from mcp_service.services.usage import record_usage

@@ -9,7 +9,7 @@ from datetime import datetime
 from mcp_service.domain.access import Operator
 from mcp_service.domain.errors import AlreadyExists, Forbidden, InvalidInput, NotFound
 from mcp_service.domain.model import JSON, ContextPolicy, Tenant
-from mcp_service.domain.ports import UnitOfWorkFactory
+from mcp_service.domain.repositories import UnitOfWorkFactory
 
 SETTINGS = ("system_prompt", "policy")
 

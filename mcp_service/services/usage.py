@@ -8,7 +8,7 @@ from datetime import datetime
 from mcp_service.domain.access import USAGE_GROUPS, UsageEvent, UsageGroup
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import Session, Turn
-from mcp_service.domain.ports import UnitOfWork, UnitOfWorkFactory
+from mcp_service.domain.repositories import UnitOfWork, UnitOfWorkFactory
 
 
 async def record_usage(uow: UnitOfWork, session: Session, turns: Sequence[Turn]) -> int:

@@ -28,7 +28,7 @@ from mcp_service.domain.ops_ports import (
     RetentionRepository,
     UsageRepository,
 )
-from mcp_service.domain.ports import (
+from mcp_service.domain.repositories import (
     CollectionRepository,
     DocumentRepository,
     IdempotencyRepository,

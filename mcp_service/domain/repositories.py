@@ -1,0 +1,229 @@
+"""Repository ports and the unit of work: what use cases need from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from mcp_service.domain.model import (
+    JSON,
+    Chunk,
+    Collection,
+    Document,
+    IdempotencyRecord,
+    Job,
+    NewTurn,
+    Session,
+    Summary,
+    Tenant,
+    Turn,
+)
+from mcp_service.domain.ops_ports import (
+    ApiKeyRepository,
+    LeaseRepository,
+    PurgeRepository,
+    RetentionRepository,
+    UsageRepository,
+)
+
+
+class TenantRepository(Protocol):
+    async def get(self, tenant_id: str) -> Tenant | None: ...
+
+    async def ensure(self, tenant_id: str, name: str | None = None) -> Tenant: ...
+
+    async def add(self, tenant: Tenant) -> None: ...
+
+    async def update(self, tenant: Tenant) -> None: ...
+
+    async def page(self, *, after: str | None, limit: int) -> list[Tenant]: ...
+
+
+class SessionRepository(Protocol):
+    async def get(self, tenant_id: str, session_id: str) -> Session | None: ...
+
+    async def add(self, session: Session) -> bool:
+        """Insert unless the id exists; return whether it was created."""
+        ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def delete(self, tenant_id: str, session_id: str) -> None: ...
+
+    async def page(
+        self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None = None
+    ) -> list[Session]: ...
+
+    async def reserve_seqs(self, tenant_id: str, session_id: str, count: int) -> int:
+        """Reserve `count` consecutive sequence numbers; return the first. Serialises writers."""
+        ...
+
+    async def touch(self, tenant_id: str, session_id: str, when: datetime) -> None: ...
+
+
+class TurnRepository(Protocol):
+    async def add_many(
+        self, tenant_id: str, session_id: str, first_seq: int, turns: Sequence[NewTurn]
+    ) -> list[Turn]: ...
+
+    async def page(
+        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
+    ) -> list[Turn]: ...
+
+    async def recent(
+        self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None
+    ) -> list[Turn]:
+        """The newest `limit` turns (before `before_seq` if given), oldest first."""
+        ...
+
+    async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]: ...
+
+    async def count(self, tenant_id: str, session_id: str) -> int: ...
+
+    async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
+
+    async def mark_embedded(self, tenant_id: str, session_id: str, seqs: Sequence[int]) -> int:
+        """Flag turns whose vectors are written; return how many still existed."""
+        ...
+
+    async def memory_stats(self, tenant_id: str, session_id: str) -> tuple[int, int]:
+        """(turns, turns embedded) of a session."""
+        ...
+
+
+class SummaryRepository(Protocol):
+    async def current(self, tenant_id: str, session_id: str) -> Summary | None: ...
+
+    async def add(self, summary: Summary) -> None: ...
+
+    async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
+
+
+class CollectionRepository(Protocol):
+    async def get(self, tenant_id: str, name: str) -> Collection | None: ...
+
+    async def add(self, collection: Collection) -> None: ...
+
+    async def list_all(self, tenant_id: str) -> list[Collection]: ...
+
+    async def names(self, tenant_id: str) -> list[str]: ...
+
+    async def delete(self, tenant_id: str, name: str) -> None: ...
+
+
+class DocumentRepository(Protocol):
+    async def get(self, tenant_id: str, document_id: str) -> Document | None: ...
+
+    async def by_external_id(
+        self, tenant_id: str, collection: str, external_id: str
+    ) -> Document | None: ...
+
+    async def by_external_ids(
+        self, tenant_id: str, collection: str, external_ids: Sequence[str]
+    ) -> dict[str, Document]:
+        """The documents with these external ids, by external id."""
+        ...
+
+    async def add(self, document: Document, chunks: Sequence[Chunk]) -> None: ...
+
+    async def delete(self, tenant_id: str, document_id: str) -> list[str]:
+        """Delete a document and its chunks; return the deleted chunk ids."""
+        ...
+
+    async def delete_collection(self, tenant_id: str, collection: str) -> int: ...
+
+    async def chunks(self, tenant_id: str, document_id: str) -> list[Chunk]: ...
+
+
+class JobRepository(Protocol):
+    """The durable job queue. Claims are leases: a crashed worker's job is claimed again
+    once its lease expires; two workers never hold the same job at once."""
+
+    async def enqueue(
+        self, kind: str, payload: JSON, *, tenant_id: str | None, run_after: datetime | None = None
+    ) -> str: ...
+
+    async def claim(
+        self, worker_id: str, now: datetime, lease_s: float, kinds: Sequence[str] | None = None
+    ) -> Job | None: ...
+
+    async def complete(self, job_id: str, worker_id: str, result: JSON | None) -> bool: ...
+
+    async def fail(
+        self, job_id: str, worker_id: str, error: str, retry_at: datetime | None
+    ) -> bool:
+        """Record a failure; requeue at `retry_at`, or mark dead when it is None."""
+        ...
+
+    async def progress(self, job_id: str, progress: JSON) -> None: ...
+
+    async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
+        """Extend a running job's lease, fenced by its attempt number: False when the
+        lease was lost (the job was claimed again), so the caller must stop."""
+        ...
+
+    async def get(self, tenant_id: str | None, job_id: str) -> Job | None: ...
+
+    async def depth(self, now: datetime) -> JSON:
+        """Counts by status and the age in seconds of the oldest runnable job."""
+        ...
+
+
+class IdempotencyRepository(Protocol):
+    """Idempotency-Key records, scoped by tenant. Only one concurrent claim can win."""
+
+    async def claim(
+        self, record: IdempotencyRecord, *, stale_before: datetime, expired_before: datetime
+    ) -> bool:
+        """Insert the record unless the key exists; take over a key whose first request
+        never finished (claimed before `stale_before`) or that has expired. True if won."""
+        ...
+
+    async def get(self, tenant_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    async def complete(
+        self, tenant_id: str, key: str, status_code: int, response: JSON
+    ) -> None: ...
+
+    async def release(self, tenant_id: str, key: str) -> None:
+        """Forget an unfinished claim (the request wrote nothing)."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction per use case; rolls back unless `commit()` was called."""
+
+    tenants: TenantRepository
+    sessions: SessionRepository
+    turns: TurnRepository
+    summaries: SummaryRepository
+    collections: CollectionRepository
+    documents: DocumentRepository
+    jobs: JobRepository
+    api_keys: ApiKeyRepository
+    retention: RetentionRepository
+    purge: PurgeRepository
+    leases: LeaseRepository
+    usage: UsageRepository
+    idempotency: IdempotencyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work; `write=True` for use cases that write (serialised on SQLite)."""
+        ...
