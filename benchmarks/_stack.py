@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -36,11 +35,11 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
 
+from benchmarks._measure import parse_metrics
 from benchmarks.context_data import ASSISTANT_DETAIL, FACTS, FILLER_ASSISTANT, FILLER_USER
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
@@ -82,16 +81,6 @@ class Stack:
 
 
 # -- process helpers --------------------------------------------------------------------
-def proc_stats(pid: int) -> tuple[int, float]:
-    """Resident memory (bytes) and CPU time used so far (seconds) of a process."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"VmRSS:\s+(\d+) kB", status)
-    rss = int(match.group(1)) * 1024 if match else 0
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return rss, (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -263,17 +252,6 @@ async def wait_idle(client: httpx.AsyncClient, deadline: float) -> None:
     raise RuntimeError("the job queue did not drain in time")
 
 
-def parse_metrics(text: str) -> dict[str, float]:
-    """Prometheus text → {'name{labels}': value} (comments skipped)."""
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            key, _, value = line.rpartition(" ")
-            with contextlib.suppress(ValueError):
-                out[key] = float(value)
-    return out
-
-
 # -- the whole stack ----------------------------------------------------------------------
 def start_service(
     data_dir: Path, env: dict[str, str], port: int, log: Path
@@ -338,31 +316,3 @@ async def open_stack(options: StackOptions) -> AsyncIterator[Stack]:
                 if service is not None:
                     _stop(service)
                 _stop(fake)
-
-
-def percentiles(samples: Sequence[float]) -> dict[str, float]:
-    """p50/p95/p99 (nearest rank) and the mean, in the samples' unit, rounded."""
-    if not samples:
-        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
-    ordered = sorted(samples)
-
-    def rank(q: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
-
-    return {
-        "n": len(ordered),
-        "mean": round(sum(ordered) / len(ordered), 2),
-        "p50": round(rank(0.50), 2),
-        "p95": round(rank(0.95), 2),
-        "p99": round(rank(0.99), 2),
-    }
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return {"cores": os.cpu_count(), "cpu": model, "python": sys.version.split()[0]}

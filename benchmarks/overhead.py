@@ -11,15 +11,20 @@ alternating, in random order, between
       service loads the session, embeds the message, searches the collection
       (`--chunks` chunks) and the session's older turns, assembles the prompt, records
       both turns and calls the same fake gateway.
-Even-numbered requests of every client go to the one big session (`--turns` turns,
-shared by all clients: recall over a long history, concurrent writers on one session);
-odd-numbered ones go to the client's own small session (`--client-turns` turns).
+A `--shared` fraction (default half, evenly spread) of every client's requests goes to
+the one big session (`--turns` turns, shared by all clients: recall over a long history,
+and concurrent writers on one session, which a real session rarely has); the rest go to
+the client's own small session (`--client-turns` turns). `--shared 0` removes the
+shared-session write contention.
 
 Added latency = service percentile minus direct percentile (p50, p95, p99), both measured
 in the same window under the same load. Requests/s counts service chats completed in
 the window (the clients also spend a little time on their direct calls). The service's
 CPU time per chat (its process, background worker included) is less sensitive to noise
-from other processes than wall-clock latency.
+from other processes than wall-clock latency. After each level the benchmark waits until
+the service's job queue is empty (turn embeddings, summaries) before the next one:
+`catch-up s` is how long that took — background work the worker could not keep up with
+during the level — and the CPU per chat including it is reported too.
 """
 
 from __future__ import annotations
@@ -35,15 +40,12 @@ from typing import Any
 
 import httpx
 
+from benchmarks._measure import machine, parse_metrics, percentiles, proc_stats
 from benchmarks._stack import (
     BIG_SESSION,
     Stack,
     StackOptions,
-    machine,
     open_stack,
-    parse_metrics,
-    percentiles,
-    proc_stats,
     questions,
     wait_idle,
 )
@@ -58,6 +60,7 @@ class Samples:
     service: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=lambda: {"direct": 0, "service": 0})
     service_done_in_window: int = 0
+    service_total: int = 0  # warm-up included
     first_error: str | None = None
 
 
@@ -83,6 +86,7 @@ class Level:
             httpx.AsyncClient(base_url=self.stack.fake_url, limits=limits, timeout=120) as direct,
             httpx.AsyncClient(base_url=self.stack.service_url, limits=limits, timeout=120) as svc,
         ):
+            _, cpu_at_start = proc_stats(self.stack.service_pid)
             now = time.perf_counter()
             window = Window(now + self.args.warmup, now + self.args.warmup + self.args.seconds)
             probe = asyncio.create_task(self._probe(svc, window))
@@ -96,7 +100,15 @@ class Level:
             started = time.perf_counter()
             await wait_idle(svc, time.monotonic() + 1800)
             catch_up_s = round(time.perf_counter() - started, 1)
-        return {**self._result(before, after), "worker_catch_up_s": catch_up_s}
+            _, cpu_caught_up = proc_stats(self.stack.service_pid)
+        row = self._result(before, after)
+        row["worker_catch_up_s"] = catch_up_s
+        # What one chat costs once its background work is done too: all CPU from the
+        # start of the warm-up to the end of the catch-up over all chats of the level.
+        row["service_cpu_ms_per_chat_with_catch_up"] = round(
+            (cpu_caught_up - cpu_at_start) / max(1, self.samples.service_total) * 1000, 2
+        )
+        return row
 
     async def _client(
         self, c: int, direct: httpx.AsyncClient, svc: httpx.AsyncClient, window: Window
@@ -140,6 +152,8 @@ class Level:
         except httpx.HTTPError as exc:
             ok, error = False, f"{kind}: {type(exc).__name__}: {exc}"
         ended = time.perf_counter()
+        if ok and kind == "service":
+            self.samples.service_total += 1
         if not window.start <= started < window.end:
             return
         s = self.samples
@@ -257,7 +271,7 @@ def print_table(out: dict[str, Any]) -> None:
     head = (
         f"\n{'clients':>7} {'direct p50/p95/p99':>20} {'service p50/p95/p99':>22} "
         f"{'added p50/p95/p99':>20} {'chat/s':>7} {'CPU ms/chat':>11} {'svc CPU':>7} "
-        f"{'errors':>7} {'catch-up s':>10}"
+        f"{'errors':>7} {'catch-up s':>10} {'CPU ms/chat incl. catch-up':>26}"
     )
     print(head)
     for row in out["levels"]:
@@ -268,7 +282,7 @@ def print_table(out: dict[str, Any]) -> None:
             f"{row['concurrency']:>7} {triple.format(**d):>20} {triple.format(**s):>22} "
             f"{triple.format(**a) if a else '-':>20} {row['service_rps']:>7} "
             f"{row['service_cpu_ms_per_chat']:>11} {row['service_cpu_pct']:>6}% {errors:>7} "
-            f"{row['worker_catch_up_s']:>10}"
+            f"{row['worker_catch_up_s']:>10} {row['service_cpu_ms_per_chat_with_catch_up']:>26}"
         )
     print("\nserver side, mean ms per chat (from the service's /metrics):")
     print(

@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks._stack import machine, percentiles
+from benchmarks._measure import machine, parse_metrics, percentiles
 from benchmarks.context import import_sessions
 from benchmarks.context_data import Question, SessionScript, generate
 from mcp_service.adapters.embedder import SentenceTransformerEmbedder
@@ -130,6 +130,18 @@ async def measure(
     return out
 
 
+def stage_means(before: dict[str, float], after: dict[str, float]) -> dict[str, float | None]:
+    """Mean ms of our assembly stages (gather = database reads; search = the query
+    embedding and both vector searches; assemble = budgeting) from the service metrics."""
+    out: dict[str, float | None] = {}
+    for stage in ("gather", "search", "assemble"):
+        key = f'mcp_context_assembly_seconds_{{}}{{{{stage="{stage}"}}}}'
+        n = after.get(key.format("count"), 0) - before.get(key.format("count"), 0)
+        spent = after.get(key.format("sum"), 0) - before.get(key.format("sum"), 0)
+        out[stage] = round(spent / n * 1000, 2) if n else None
+    return out
+
+
 def _changed(hits: list[bool], questions: list[Question]) -> float | None:
     changed = [h for h, q in zip(hits, questions, strict=True) if q.changed]
     return round(sum(changed) / len(changed), 3) if changed else None
@@ -166,7 +178,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )
                     ingest[f"llamaindex_{budget}_s"] = round(time.perf_counter() - started, 1)
                     systems = [Ours(client, budget), Llama(memories, tokenizer())]
+                    before = parse_metrics(c.metrics.exposition().decode())
                     result = await measure(systems, questions, args.questions)
+                    after = parse_metrics(c.metrics.exposition().decode())
+                    result["ours"]["stages_ms"] = stage_means(before, after)
                     ours, llama = result["ours"]["latency_ms"], result["llamaindex"]["latency_ms"]
                     rows.append({
                         "budget": budget,
@@ -219,7 +234,7 @@ def print_table(out: dict[str, Any]) -> None:
             )
         print(
             f"{'':>6} speed-up (LlamaIndex ÷ ours): p50 {row['speedup_p50']}×, "
-            f"p95 {row['speedup_p95']}×"
+            f"p95 {row['speedup_p95']}× · our stages, mean ms: {row['ours']['stages_ms']}"
         )
 
 

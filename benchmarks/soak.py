@@ -23,15 +23,12 @@ from typing import Any
 
 import httpx
 
+from benchmarks._measure import machine, parse_metrics, percentiles, proc_stats
 from benchmarks._stack import (
     BIG_SESSION,
     Stack,
     StackOptions,
-    machine,
     open_stack,
-    parse_metrics,
-    percentiles,
-    proc_stats,
     questions,
 )
 

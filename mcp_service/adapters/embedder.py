@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 QUERY_BATCH = 64
+BULK_MIN_TEXTS = 16
 
 
 class SentenceTransformerEmbedder:
@@ -108,7 +109,9 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: list[str], threads: int | None) -> list[list[float]]:
         model = self._loaded()
-        _use_threads(threads or self._bulk_threads)
+        # Small batches (a turn or two from the worker) gain nothing from a second thread
+        # and pay for it in spinning CPU (docs/benchmarks.md, finding 5).
+        _use_threads(threads or (self._bulk_threads if len(texts) >= BULK_MIN_TEXTS else 1))
         encoded = model.encode(
             texts,
             batch_size=self._batch_size,
