@@ -186,8 +186,11 @@ async def build_container(
     )
     context = ContextService(deps)
     knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
-    handlers = {**MemoryJobs(deps).handlers(), **knowledge.jobs.handlers()}
-    worker = Worker(deps, handlers, poll_s=settings.worker_poll_s)
+    memory = MemoryJobs(deps)
+    handlers = {**memory.handlers(), **knowledge.jobs.handlers()}
+    worker = Worker(
+        deps, handlers, batch_handlers=memory.batch_handlers(), poll_s=settings.worker_poll_s
+    )
     return Container(
         settings=settings,
         engine=engine,

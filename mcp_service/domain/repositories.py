@@ -56,11 +56,12 @@ class SessionRepository(Protocol):
         self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None = None
     ) -> list[Session]: ...
 
-    async def reserve_seqs(self, tenant_id: str, session_id: str, count: int) -> int:
-        """Reserve `count` consecutive sequence numbers; return the first. Serialises writers."""
+    async def reserve_seqs(
+        self, tenant_id: str, session_id: str, count: int, activity_at: datetime
+    ) -> int | None:
+        """Reserve `count` consecutive sequence numbers and set the last activity time;
+        return the first, or None when the session does not exist. Serialises writers."""
         ...
-
-    async def touch(self, tenant_id: str, session_id: str, when: datetime) -> None: ...
 
 
 class TurnRepository(Protocol):
@@ -149,7 +150,15 @@ class JobRepository(Protocol):
         self, worker_id: str, now: datetime, lease_s: float, kinds: Sequence[str] | None = None
     ) -> Job | None: ...
 
+    async def claim_more(
+        self, worker_id: str, now: datetime, lease_s: float, kind: str, limit: int
+    ) -> list[Job]:
+        """Claim up to `limit` more queued, runnable jobs of `kind` (for batch handlers)."""
+        ...
+
     async def complete(self, job_id: str, worker_id: str, result: JSON | None) -> bool: ...
+
+    async def complete_many(self, worker_id: str, results: dict[str, JSON | None]) -> int: ...
 
     async def fail(
         self, job_id: str, worker_id: str, error: str, retry_at: datetime | None

@@ -9,7 +9,7 @@ from mcp_service.domain.errors import GatewayError
 from mcp_service.domain.model import JSON, Completion, NewTurn, Session, Turn, Usage
 from mcp_service.services.context import ContextService
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import record_turns
+from mcp_service.services.sessions import SessionSnapshot, record_turns
 from mcp_service.services.streaming import ChatStream, StreamSetup
 
 
@@ -51,14 +51,15 @@ class ChatService:
     ) -> ChatResult:
         """One chat turn. The user turn is committed before the model is called, so a
         gateway failure (raised to the caller) never loses it; no lock is held meanwhile."""
-        session, ctx = await self.context.build(
+        g, ctx = await self.context.build_turn(
             tenant_id,
             session_id,
             message,
             max_context_tokens=max_context_tokens,
             system_prompt_override=system_prompt_override,
         )
-        recorded_user = await self._record_user(tenant_id, session_id, message)
+        session, snapshot = g.session, g.snapshot()
+        recorded_user = await self._record_user(tenant_id, session_id, message, snapshot)
         self.deps.observer.context_sections(ctx.report)
         started = time.perf_counter()
         completion = await self.deps.gateway.complete(
@@ -77,7 +78,7 @@ class ChatService:
             report=ctx.report,
             metadata={"finish_reason": completion.finish_reason},
         )
-        recorded_reply = await self._record_reply(tenant_id, session_id, reply)
+        recorded_reply = await self._record_reply(tenant_id, session_id, reply, snapshot)
         return ChatResult(recorded_user, recorded_reply, usage, ctx.report, completion.model)
 
     async def open_stream(
@@ -96,14 +97,15 @@ class ChatService:
         Failures up to the first chunk are raised here (the user turn is recorded, no
         reply); after it, iterate `ChatStream.chunks()` and always `await finish()`, which
         records the reply, complete or — cut short — incomplete with the reason."""
-        session, ctx = await self.context.build(
+        g, ctx = await self.context.build_turn(
             tenant_id,
             session_id,
             message,
             max_context_tokens=max_context_tokens,
             system_prompt_override=system_prompt_override,
         )
-        recorded_user = await self._record_user(tenant_id, session_id, message)
+        session, snapshot = g.session, g.snapshot()
+        recorded_user = await self._record_user(tenant_id, session_id, message, snapshot)
         self.deps.observer.context_sections(ctx.report)
         show_usage = _wants_usage(params)
         upstream_params = dict(params or {})
@@ -119,27 +121,37 @@ class ChatService:
         first = await anext(upstream, None)
         if first is None:
             raise GatewayError("LLM gateway closed the stream before sending any chunk")
-        setup = StreamSetup(tenant_id, session_id, recorded_user, ctx, chosen, show_usage, started)
+        setup = StreamSetup(
+            tenant_id, session_id, recorded_user, ctx, chosen, show_usage, started, snapshot
+        )
         return ChatStream(self.deps, setup, upstream, first, self._finished)
 
     async def _finished(self, setup: StreamSetup, reply: NewTurn, usage: JSON) -> ChatResult:
-        recorded = await self._record_reply(setup.tenant_id, setup.session_id, reply)
+        recorded = await self._record_reply(
+            setup.tenant_id, setup.session_id, reply, setup.snapshot
+        )
         model = reply.model or setup.model
         return ChatResult(setup.user_turn, recorded, usage, setup.context.report, model)
 
-    async def _record_user(self, tenant_id: str, session_id: str, message: str) -> Turn:
+    async def _record_user(
+        self, tenant_id: str, session_id: str, message: str, snapshot: SessionSnapshot
+    ) -> Turn:
         user_turn = NewTurn(
             role="user",
             content=message,
             created_at=self.deps.now(),
             token_count=self.deps.counter.count(message),
         )
-        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [user_turn])
+        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [user_turn], snapshot)
         return recorded
 
-    async def _record_reply(self, tenant_id: str, session_id: str, reply: NewTurn) -> Turn:
-        """The one place replies are written, streamed or not."""
-        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [reply])
+    async def _record_reply(
+        self, tenant_id: str, session_id: str, reply: NewTurn, snapshot: SessionSnapshot
+    ) -> Turn:
+        """The one place replies are written, streamed or not. A session that was new
+        when the turn began exists now (the user turn created it): it is read again."""
+        known = snapshot if snapshot.session is not None else None
+        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [reply], known)
         return recorded
 
     def _model(self, session: Session, requested: str | None) -> str:

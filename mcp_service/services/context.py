@@ -12,7 +12,7 @@ from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, 
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
-from mcp_service.services.sessions import merge_policy, new_session
+from mcp_service.services.sessions import SessionSnapshot, merge_policy, new_session
 from mcp_service.services.validation import require_message
 
 HISTORY_PAGE = 64
@@ -31,6 +31,11 @@ class Gathered:
     system_prompt: str
     has_collections: bool
     budget: int
+    exists: bool  # False: the session is new (not written yet)
+
+    def snapshot(self) -> SessionSnapshot:
+        through = self.summary.through_seq if self.summary else 0
+        return SessionSnapshot(self.session if self.exists else None, self.policy, through)
 
 
 class ContextService:
@@ -56,6 +61,25 @@ class ContextService:
         system_prompt_override: str | None = None,
     ) -> tuple[Session, AssembledContext]:
         """Assemble the prompt for `message` in the session (which may not exist yet)."""
+        g, assembled = await self.build_turn(
+            tenant_id,
+            session_id,
+            message,
+            max_context_tokens=max_context_tokens,
+            system_prompt_override=system_prompt_override,
+        )
+        return g.session, assembled
+
+    async def build_turn(
+        self,
+        tenant_id: str,
+        session_id: str,
+        message: str,
+        *,
+        max_context_tokens: int | None = None,
+        system_prompt_override: str | None = None,
+    ) -> tuple[Gathered, AssembledContext]:
+        """`build`, returning what was read too (a chat turn writes with it)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
         observer = self.deps.observer
         # The query embedding (CPU, in a thread) overlaps the database reads (I/O).
@@ -85,7 +109,7 @@ class ContextService:
         )
         with timed(observer, "assemble"):
             assembled = assemble(inputs, self.deps.counter)
-        return g.session, assembled
+        return g, assembled
 
     async def _gather(
         self, tenant_id: str, session_id: str, max_context_tokens: int | None
@@ -95,6 +119,7 @@ class ContextService:
             tenant = await uow.tenants.get(tenant_id)
             policy = merge_policy(tenant, session)
             budget = self.budget_for(policy, max_context_tokens)
+            exists = session is not None
             if session is None:
                 session = new_session(self.deps, tenant_id, session_id)
                 history: list[Turn] = []
@@ -108,7 +133,7 @@ class ContextService:
             )
         prompt = self._system_prompt(tenant, session)
         return Gathered(
-            session, policy, history, complete, summary, prompt, has_collections, budget
+            session, policy, history, complete, summary, prompt, has_collections, budget, exists
         )
 
     async def _history(

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from mcp_service.domain.model import JSON, ContextPolicy, Job, Summary, Turn
+from mcp_service.domain.model import JSON, Job, Session, Summary, Turn
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
+
+if TYPE_CHECKING:
+    from mcp_service.services.sessions import SessionSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +30,13 @@ async def enqueue_memory_jobs(
     tenant_id: str,
     session_id: str,
     turns: Sequence[Turn],
-    policy: ContextPolicy,
+    snapshot: SessionSnapshot,
 ) -> None:
-    """Called inside the transaction that writes `turns` (the outbox pattern)."""
+    """Called inside the transaction that writes `turns` (the outbox pattern).
+
+    A summary is queued when the turns past the summary cross a multiple of the trigger
+    (24, 48, ... turns behind), not on every write past it: one job per trigger's worth of
+    turns however far the worker lags (each job folds a batch and queues the next)."""
     if not turns:
         return
     await uow.jobs.enqueue(
@@ -36,11 +44,13 @@ async def enqueue_memory_jobs(
         {"session_id": session_id, "seqs": [t.seq for t in turns]},
         tenant_id=tenant_id,
     )
-    if policy.strategy != "summarize":
+    if snapshot.policy.strategy != "summarize":
         return
-    summary = await uow.summaries.current(tenant_id, session_id)
-    through = summary.through_seq if summary else 0
-    if turns[-1].seq - through >= deps.config.summary_trigger_turns:
+    trigger = max(1, deps.config.summary_trigger_turns)
+    through = snapshot.summary_through
+    behind_before = (turns[0].seq - 1 - through) // trigger
+    behind_after = (turns[-1].seq - through) // trigger
+    if behind_after >= 1 and behind_after > behind_before:
         await uow.jobs.enqueue(SUMMARIZE, {"session_id": session_id}, tenant_id=tenant_id)
 
 
@@ -53,24 +63,63 @@ class MemoryJobs:
     def handlers(self) -> dict[str, Callable[[Job], Awaitable[JSON | None]]]:
         return {EMBED_TURNS: self.embed_turns, SUMMARIZE: self.summarize}
 
-    async def embed_turns(self, job: Job) -> JSON:
-        tenant_id = str(job.tenant_id)
-        session_id = str(job.payload["session_id"])
-        seqs = [int(s) for s in job.payload["seqs"]]
-        async with self.deps.uow() as uow:
-            session = await uow.sessions.get(tenant_id, session_id)
-            turns = await uow.turns.get_many(tenant_id, [(session_id, s) for s in seqs])
-        if session is None or not turns:
-            return {"embedded": 0, "reason": "turns no longer exist"}
-        vectors = await self.deps.embedder.embed([t.content for t in turns])
-        await self.deps.vectors.upsert_turns(tenant_id, turns, vectors, session.user_id)
+    def batch_handlers(self) -> dict[str, Callable[[list[Job]], Awaitable[dict[str, JSON | None]]]]:
+        return {EMBED_TURNS: self.embed_turns_batch}
+
+    async def embed_turns(self, job: Job) -> JSON | None:
+        return (await self.embed_turns_batch([job]))[job.id]
+
+    async def embed_turns_batch(self, jobs: list[Job]) -> dict[str, JSON | None]:
+        """Embed the turns of many jobs (any sessions and tenants) in one encode: the
+        model costs far less per text in a batch, and the worker keeps up under load."""
+        wanted: dict[tuple[str, str], set[int]] = {}
+        for job in jobs:
+            key = (str(job.tenant_id), str(job.payload["session_id"]))
+            wanted.setdefault(key, set()).update(int(s) for s in job.payload["seqs"])
+        groups = await self._load_groups(wanted)
+        texts = [t.content for _, turns in groups for t in turns]
+        vectors = iter(await self.deps.embedder.embed(texts) if texts else [])
+        for session, turns in groups:
+            chunk = [next(vectors) for _ in turns]
+            await self.deps.vectors.upsert_turns(session.tenant_id, turns, chunk, session.user_id)
+        embedded: dict[tuple[str, str], int] = {}
         async with self.deps.uow(write=True) as uow:
-            still = await uow.turns.mark_embedded(tenant_id, session_id, [t.seq for t in turns])
+            for session, turns in groups:
+                key = (session.tenant_id, session.id)
+                seqs = [t.seq for t in turns]
+                embedded[key] = await uow.turns.mark_embedded(session.tenant_id, session.id, seqs)
             await uow.commit()
-        if still < len(turns):
-            # Deleted while we embedded: drop the vectors we just wrote so none outlive them.
-            await self._drop_orphans(tenant_id, session_id, [t.seq for t in turns])
-        return {"embedded": still}
+        for session, turns in groups:
+            if embedded[(session.tenant_id, session.id)] < len(turns):
+                # Deleted while we embedded: drop the vectors we just wrote so none outlive them.
+                await self._drop_orphans(session.tenant_id, session.id, [t.seq for t in turns])
+        loaded = {(s.tenant_id, s.id): {t.seq for t in turns} for s, turns in groups}
+        results: dict[str, JSON | None] = {}
+        for job in jobs:
+            alive = loaded.get((str(job.tenant_id), str(job.payload["session_id"])), set())
+            count = sum(1 for s in job.payload["seqs"] if int(s) in alive)
+            results[job.id] = (
+                {"embedded": count, "batch": len(jobs)}
+                if count
+                else {"embedded": 0, "reason": "turns no longer exist"}
+            )
+        return results
+
+    async def _load_groups(
+        self, wanted: dict[tuple[str, str], set[int]]
+    ) -> list[tuple[Session, list[Turn]]]:
+        """The sessions and turns that still exist, in one read transaction."""
+        groups: list[tuple[Session, list[Turn]]] = []
+        async with self.deps.uow() as uow:
+            for (tenant_id, session_id), seqs in wanted.items():
+                session = await uow.sessions.get(tenant_id, session_id)
+                if session is None:
+                    continue
+                keys = [(session_id, s) for s in sorted(seqs)]
+                turns = await uow.turns.get_many(tenant_id, keys)
+                if turns:
+                    groups.append((session, sorted(turns, key=lambda t: t.seq)))
+        return groups
 
     async def _drop_orphans(self, tenant_id: str, session_id: str, seqs: list[int]) -> None:
         async with self.deps.uow() as uow:

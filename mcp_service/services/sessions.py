@@ -196,18 +196,48 @@ class SessionService:
             return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
 
 
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """What writing turns needs to know about their session, read before the write
+    transaction (so the single SQLite writer holds its lock only for the writes).
+    `session` is None when it did not exist yet. Slightly stale is fine: the policy and
+    summary position only decide which background jobs to queue."""
+
+    session: Session | None
+    policy: ContextPolicy
+    summary_through: int
+
+
+async def read_snapshot(deps: Deps, tenant_id: str, session_id: str) -> SessionSnapshot:
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(tenant_id, session_id)
+        tenant = await uow.tenants.get(tenant_id)
+        summary = await uow.summaries.current(tenant_id, session_id) if session else None
+    policy = merge_policy(tenant, session)
+    return SessionSnapshot(session, policy, summary.through_seq if summary else 0)
+
+
 async def record_turns(
-    deps: Deps, tenant_id: str, session_id: str, turns: Sequence[NewTurn]
+    deps: Deps,
+    tenant_id: str,
+    session_id: str,
+    turns: Sequence[NewTurn],
+    snapshot: SessionSnapshot | None = None,
 ) -> list[Turn]:
-    """Write turns with fresh, gap-free sequence numbers in one short transaction."""
+    """Write turns with fresh, gap-free sequence numbers in one short transaction: the
+    sequence reservation, the turns, usage events and the memory jobs (outbox)."""
+    snap = snapshot or await read_snapshot(deps, tenant_id, session_id)
     async with deps.uow(write=True) as uow:
-        session = await ensure_session(uow, deps, tenant_id, session_id)
-        first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns))
+        session, first = snap.session, None
+        if session is not None:
+            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
+        if session is None or first is None:  # new, or deleted since it was read: create
+            session = await ensure_session(uow, deps, tenant_id, session_id)
+            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
+            assert first is not None  # it exists in this transaction
         written = await uow.turns.add_many(tenant_id, session_id, first, turns)
         await record_usage(uow, session, written)  # replies' usage, in the same transaction
-        await uow.sessions.touch(tenant_id, session_id, deps.now())
-        policy = await effective_policy(uow, session)
-        await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, policy)
+        await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, snap)
         await uow.commit()
     return written
 
@@ -215,11 +245,6 @@ async def record_turns(
 def as_utc(when: datetime) -> datetime:
     """Imported timestamps are stored in UTC (SQLite would drop the offset); naive = UTC."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-async def effective_policy(uow: UnitOfWork, session: Session) -> ContextPolicy:
-    """The session's policy over the tenant's default policy over the built-in defaults."""
-    return merge_policy(await uow.tenants.get(session.tenant_id), session)
 
 
 def merge_policy(tenant: Tenant | None, session: Session | None) -> ContextPolicy:

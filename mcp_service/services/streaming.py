@@ -21,6 +21,7 @@ from mcp_service.services.deps import Deps
 
 if TYPE_CHECKING:
     from mcp_service.services.chat import ChatResult
+    from mcp_service.services.sessions import SessionSnapshot
 
 CLIENT_GONE = "client_disconnected"
 GATEWAY_FAILED = "gateway_error"
@@ -37,6 +38,7 @@ class StreamSetup:
     model: str  # the model asked for; chunks say which one answered
     show_usage: bool  # the client asked for the usage chunk
     started: float  # perf_counter() when the gateway was called
+    snapshot: SessionSnapshot  # the session as read for the turn (for writing the reply)
 
 
 Finisher = Callable[[StreamSetup, NewTurn, JSON], Awaitable["ChatResult"]]

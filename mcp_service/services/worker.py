@@ -16,7 +16,10 @@ from mcp_service.services.deps import Deps
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Awaitable[JSON | None]]
+# Runs many jobs of one kind at once; returns each job's result by job id.
+BatchHandler = Callable[[list[Job]], Awaitable[dict[str, JSON | None]]]
 MAX_BACKOFF_S = 300.0
+BATCH_LIMIT = 64
 
 
 def default_worker_id() -> str:
@@ -24,14 +27,18 @@ def default_worker_id() -> str:
 
 
 class Worker:
-    """Runs jobs one at a time. Several workers (in one or many processes) may share a
-    queue: a job is claimed under a lease, and only the lease holder may finish it."""
+    """Runs jobs one at a time, or a kind with a batch handler many at a time (up to
+    `batch_limit` claimed together, one handler call, one transaction to complete them).
+    Several workers (in one or many processes) may share a queue: a job is claimed under
+    a lease, and only the lease holder may finish it."""
 
     def __init__(
         self,
         deps: Deps,
         handlers: Mapping[str, Handler],
         *,
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
+        batch_limit: int = BATCH_LIMIT,
         worker_id: str | None = None,
         lease_s: float = 120.0,
         poll_s: float = 0.5,
@@ -39,6 +46,9 @@ class Worker:
     ) -> None:
         self.deps = deps
         self.handlers = dict(handlers)
+        self.batch_handlers = dict(batch_handlers or {})
+        self.kinds = sorted(set(self.handlers) | set(self.batch_handlers))
+        self.batch_limit = batch_limit
         self.worker_id = worker_id or default_worker_id()
         self.lease_s = lease_s
         self.poll_s = poll_s
@@ -46,14 +56,15 @@ class Worker:
         self.wake = asyncio.Event()
 
     async def run_once(self) -> Job | None:
-        """Claim and run one job; return it, or None when nothing was runnable."""
-        async with self.deps.uow(write=True) as uow:
-            job = await uow.jobs.claim(
-                self.worker_id, self.deps.now(), self.lease_s, list(self.handlers)
-            )
-            await uow.commit()
-        if job is None:
+        """Claim and run one job (with a batch handler: a batch); return the first job,
+        or None when nothing was runnable."""
+        batch = await self._claim()
+        if not batch:
             return None
+        if batch[0].kind in self.batch_handlers:
+            await self._run_batch(batch)
+            return batch[0]
+        job = batch[0]
         try:
             result = await self.handlers[job.kind](job)
         except Exception as exc:  # any handler failure is recorded and retried, never lost
@@ -63,6 +74,31 @@ class Worker:
             await uow.jobs.complete(job.id, self.worker_id, result)
             await uow.commit()
         return job
+
+    async def _claim(self) -> list[Job]:
+        async with self.deps.uow(write=True) as uow:
+            now = self.deps.now()
+            job = await uow.jobs.claim(self.worker_id, now, self.lease_s, self.kinds)
+            if job is None:
+                return []
+            batch = [job]
+            if job.kind in self.batch_handlers:
+                batch += await uow.jobs.claim_more(
+                    self.worker_id, now, self.lease_s, job.kind, self.batch_limit - 1
+                )
+            await uow.commit()
+        return batch
+
+    async def _run_batch(self, batch: list[Job]) -> None:
+        try:
+            results = await self.batch_handlers[batch[0].kind](batch)
+        except Exception as exc:  # the whole batch is retried (its handler is idempotent)
+            for job in batch:
+                await self._failed(job, exc)
+            return
+        async with self.deps.uow(write=True) as uow:
+            await uow.jobs.complete_many(self.worker_id, {j.id: results.get(j.id) for j in batch})
+            await uow.commit()
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"

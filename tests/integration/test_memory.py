@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from mcp_service.adapters.db.engine import make_engine
+from mcp_service.adapters.db.tables import JobRow
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
@@ -121,3 +123,75 @@ async def test_a_failing_summariser_hides_no_turn(deps: Deps) -> None:
         "t", "s", "Remind me of my gym locker combination", max_context_tokens=800
     )
     assert any("4-17-29" in m.content for m in ctx.messages)
+
+
+async def chat_like_writes(deps: Deps, sessions: dict[tuple[str, str], int]) -> None:
+    """Turns written one at a time, as chats write them (each write queues its jobs)."""
+    svc = SessionService(deps)
+    for (tenant, session), count in sessions.items():
+        for i in range(count):
+            role = "user" if i % 2 == 0 else "assistant"
+            text = f"{tenant} {session} turn {i}: {FILLER[i % len(FILLER)]}"
+            await svc.append_turns(tenant, session, [NewTurn(role=role, content=text)])  # type: ignore[arg-type]
+
+
+async def queued(deps: Deps, kind: str) -> int:
+    async with deps.uow() as u:
+        n = await u.db.scalar(  # type: ignore[attr-defined]
+            select(func.count()).where(JobRow.kind == kind, JobRow.status == "queued")
+        )
+    return int(n)
+
+
+async def test_the_worker_embeds_many_writes_in_one_batch(deps: Deps) -> None:
+    await chat_like_writes(deps, {("t", "a"): 12, ("t", "b"): 9, ("u", "a"): 5})
+    assert await queued(deps, "embed_turns") == 26
+    memory = MemoryJobs(deps)
+    worker = Worker(deps, memory.handlers(), batch_handlers=memory.batch_handlers())
+    first = await worker.run_once()
+    assert first is not None and first.kind == "embed_turns"
+    assert await queued(deps, "embed_turns") == 0  # one claim took every queued job
+    svc = SessionService(deps)
+    assert (await svc.memory("t", "a"))["turns_embedded"] == 12
+    assert (await svc.memory("t", "b"))["turns_embedded"] == 9
+    assert (await svc.memory("u", "a"))["turns_embedded"] == 5
+    # Each tenant's turns are recallable by that tenant only.
+    assert await deps.vectors.count_turns("t") == 21
+    assert await deps.vectors.count_turns("u") == 5
+    async with deps.uow() as u:
+        job = await u.jobs.get("t", first.id)
+    assert job is not None and job.status == "done" and job.result == {"embedded": 1, "batch": 26}
+
+
+async def test_a_failed_batch_is_retried_whole_and_loses_nothing(deps: Deps) -> None:
+    await chat_like_writes(deps, {("t", "a"): 6})
+    real = deps.embedder
+
+    class Down:
+        async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            raise RuntimeError("embedder down")
+
+    deps.embedder = Down()  # type: ignore[assignment]
+    memory = MemoryJobs(deps)
+    worker = Worker(
+        deps, memory.handlers(), batch_handlers=memory.batch_handlers(), base_backoff_s=0.0
+    )
+    await worker.run_once()
+    assert await queued(deps, "embed_turns") == 6  # all requeued for a retry
+    assert (await SessionService(deps).memory("t", "a"))["turns_embedded"] == 0
+    deps.embedder = real
+    await worker.run_until_idle()
+    assert (await SessionService(deps).memory("t", "a"))["turns_embedded"] == 6
+
+
+async def test_a_lagging_worker_gets_one_summary_job_per_trigger_not_per_write(
+    deps: Deps,
+) -> None:
+    # trigger = 24: 60 single-turn writes with no worker running used to queue a summary
+    # job on each of the 37 writes past the 24th; now one at 24 and one at 48.
+    await chat_like_writes(deps, {("t", "s"): 60})
+    assert await queued(deps, "summarize") == 2
+    memory = MemoryJobs(deps)
+    await Worker(deps, memory.handlers(), batch_handlers=memory.batch_handlers()).run_until_idle()
+    summary = await SessionService(deps).summary("t", "s")
+    assert summary.through_seq == 60 - 12  # caught up: the newest 12 stay verbatim

@@ -17,7 +17,6 @@ from mcp_service.adapters.db.convert import (
     upsert_insert,
 )
 from mcp_service.adapters.db.tables import SessionRow, SummaryRow, TurnRow
-from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import NewTurn, Session, Summary, Turn
 
 
@@ -83,26 +82,19 @@ class SqlSessionRepository:
         rows = await self.db.scalars(stmt.order_by(SessionRow.id).limit(limit))
         return [session_from_row(r) for r in rows]
 
-    async def reserve_seqs(self, tenant_id: str, session_id: str, count: int) -> int:
+    async def reserve_seqs(
+        self, tenant_id: str, session_id: str, count: int, activity_at: datetime
+    ) -> int | None:
         # The UPDATE takes the session row's write lock until commit, so concurrent
         # writers on one session queue here and sequence numbers stay gap-free.
         result = await self.db.execute(
             update(SessionRow)
             .where(SessionRow.tenant_id == tenant_id, SessionRow.id == session_id)
-            .values(next_seq=SessionRow.next_seq + count)
+            .values(next_seq=SessionRow.next_seq + count, last_activity_at=activity_at)
             .returning(SessionRow.next_seq)
         )
         after = result.scalar_one_or_none()
-        if after is None:
-            raise NotFound(f"session {session_id!r} not found", field="session_id")
-        return int(after) - count
-
-    async def touch(self, tenant_id: str, session_id: str, when: datetime) -> None:
-        await self.db.execute(
-            update(SessionRow)
-            .where(SessionRow.tenant_id == tenant_id, SessionRow.id == session_id)
-            .values(last_activity_at=when)
-        )
+        return None if after is None else int(after) - count
 
 
 class SqlTurnRepository:

@@ -7,6 +7,7 @@ UPDATE, so even two processes cannot both take one job.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -95,6 +96,62 @@ class SqlJobRepository:
             return None
         await self.db.refresh(row)
         return job_from_row(row)
+
+    async def claim_more(
+        self, worker_id: str, now: datetime, lease_s: float, kind: str, limit: int
+    ) -> list[Job]:
+        """Up to `limit` more queued, runnable jobs of one kind (a batch handler's share)."""
+        if limit < 1:
+            return []
+        stmt = (
+            select(JobRow.id)
+            .where(JobRow.kind == kind, JobRow.status == "queued", JobRow.run_after <= now)
+            .order_by(JobRow.run_after)
+            .limit(limit)
+        )
+        if self.db.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids = list(await self.db.scalars(stmt))
+        if not ids:
+            return []
+        # Compare-and-set on the status: a job another worker took meanwhile is skipped.
+        await self.db.execute(
+            update(JobRow)
+            .where(JobRow.id.in_(ids), JobRow.status == "queued")
+            .values(
+                status="running",
+                locked_by=worker_id,
+                locked_until=now + timedelta(seconds=lease_s),
+                attempts=JobRow.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        rows = await self.db.scalars(
+            select(JobRow)
+            .where(JobRow.id.in_(ids), JobRow.locked_by == worker_id, JobRow.status == "running")
+            .execution_options(populate_existing=True)
+        )
+        return [job_from_row(r) for r in rows]
+
+    async def complete_many(self, worker_id: str, results: dict[str, JSON | None]) -> int:
+        """Complete a batch; jobs with equal results share one UPDATE."""
+        groups: dict[str, tuple[JSON | None, list[str]]] = {}
+        for job_id, result in results.items():
+            key = json.dumps(result, sort_keys=True, default=str)
+            groups.setdefault(key, (result, []))[1].append(job_id)
+        done = 0
+        now = datetime.now(UTC)
+        for result, ids in groups.values():
+            updated = await self.db.execute(
+                update(JobRow)
+                .where(JobRow.id.in_(ids), JobRow.locked_by == worker_id)
+                .where(JobRow.status == "running")
+                .values(status="done", result=result, locked_until=None, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            done += int(updated.rowcount)  # type: ignore[attr-defined]
+        return done
 
     async def complete(self, job_id: str, worker_id: str, result: JSON | None) -> bool:
         done = await self.db.execute(
