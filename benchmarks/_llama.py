@@ -1,6 +1,6 @@
 """LlamaIndex `Memory` configured like our service, for `scripts/bench peer`.
 
-- Embeddings: the same `SentenceTransformerEmbedder` instance our service uses (the
+- Embeddings: the same `MicroBatchingEmbedder` instance our service uses (the
   bundled all-MiniLM-L6-v2, one worker thread), wrapped as a llama-index `BaseEmbedding`;
   `Settings.embed_model` is set to it and `Settings.llm` to llama-index's `MockLLM`, so
   nothing can call OpenAI.
@@ -33,15 +33,15 @@ from llama_index.core.storage.chat_store.sql import SQLAlchemyChatStore
 from llama_index.core.vector_stores import SimpleVectorStore
 from llama_index.core.vector_stores.types import VectorStoreQuery, VectorStoreQueryResult
 
-from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+from mcp_service.adapters.embedder import MicroBatchingEmbedder
 
 
 class SharedEmbedding(BaseEmbedding):
     """Our embedder behind llama-index's interface (async only: `Memory` is used async)."""
 
-    _embedder: SentenceTransformerEmbedder = PrivateAttr()
+    _embedder: MicroBatchingEmbedder = PrivateAttr()
 
-    def __init__(self, embedder: SentenceTransformerEmbedder, **kwargs: Any) -> None:
+    def __init__(self, embedder: MicroBatchingEmbedder, **kwargs: Any) -> None:
         super().__init__(model_name=embedder.name, embed_batch_size=64, **kwargs)
         self._embedder = embedder
 
@@ -78,7 +78,7 @@ class TextSimpleVectorStore(SimpleVectorStore):
         return result
 
 
-def configure(embedder: SentenceTransformerEmbedder) -> SharedEmbedding:
+def configure(embedder: MicroBatchingEmbedder) -> SharedEmbedding:
     embedding = SharedEmbedding(embedder)
     Settings.embed_model = embedding
     Settings.llm = MockLLM()

@@ -91,9 +91,17 @@ async def quality(client: httpx.AsyncClient, c: Container, seed: int) -> dict[st
                 "evidence_turn_recall": round(sum(t for _, t in hits) / len(hits), 3),
                 "changed_facts": len(changed),
                 "changed_fact_recall": round(sum(changed) / len(changed), 3) if changed else None,
-                "misses": [{"question": q.text, "answer": q.answer, "kind": q.kind,
-                            "session": q.session_id, "evidence_seq": q.evidence_seq}
-                           for (h, _), q in zip(hits, questions, strict=True) if not h],
+                "misses": [
+                    {
+                        "question": q.text,
+                        "answer": q.answer,
+                        "kind": q.kind,
+                        "session": q.session_id,
+                        "evidence_seq": q.evidence_seq,
+                    }
+                    for (h, _), q in zip(hits, questions, strict=True)
+                    if not h
+                ],
             }
     return results
 

@@ -35,7 +35,7 @@ import httpx
 from benchmarks._measure import machine, parse_metrics, percentiles
 from benchmarks.context import import_sessions
 from benchmarks.context_data import Question, SessionScript, generate
-from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+from mcp_service.adapters.embedder import MicroBatchingEmbedder
 from mcp_service.api.app import create_app
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
@@ -78,7 +78,7 @@ class Llama:
 
 async def llama_memories(
     scripts: list[SessionScript],
-    embedder: SentenceTransformerEmbedder,
+    embedder: MicroBatchingEmbedder,
     db: Path,
     budget: int,
     top_k: int,
@@ -169,7 +169,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await import_sessions(client, scripts)
                 await c.worker.run_until_idle()
                 ingest = {"ours_s": round(time.perf_counter() - started, 1)}
-                assert isinstance(c.deps.embedder, SentenceTransformerEmbedder)
+                assert isinstance(c.deps.embedder, MicroBatchingEmbedder)
                 rows = []
                 for budget in budgets:
                     started = time.perf_counter()

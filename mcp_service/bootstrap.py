@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mcp_service.adapters.db.engine import make_engine, migrate
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+from mcp_service.adapters.embedder import MicroBatchingEmbedder, SentenceTransformerEmbedder
 from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
 from mcp_service.adapters.metrics import ObservedGateway, PrometheusMetrics
 from mcp_service.adapters.offline_responder import OfflineResponder
+from mcp_service.adapters.onnx_embedder import OnnxEmbedder
 from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
@@ -107,7 +108,13 @@ def make_counter(settings: Settings) -> TokenCounter:
     return TiktokenCounter(settings.llm_model)
 
 
-def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def make_embedder(settings: Settings) -> MicroBatchingEmbedder:
+    if settings.embedding_backend == "onnx" and settings.embedding_device == "cpu":
+        return OnnxEmbedder(
+            settings.embedding_model,
+            cache_dir=settings.data_dir / "models",
+            batch_size=settings.embedding_batch_size,
+        )
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         batch_size=settings.embedding_batch_size,

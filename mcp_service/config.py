@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     embedding_batch_size: int = 64
     embedding_device: str = "cpu"
+    # onnx: ONNX Runtime on CPU (exported once into data_dir/models); torch: sentence-
+    # transformers, also what any embedding_device other than cpu uses.
+    embedding_backend: Literal["onnx", "torch"] = "onnx"
     auth: Literal["disabled", "required"] | None = None
     default_tenant: str = "default"
     model_context_window: int = 16384

