@@ -15,7 +15,6 @@ from mcp_service.services.observability import timed
 from mcp_service.services.sessions import SessionSnapshot, merge_policy, new_session
 from mcp_service.services.validation import require_message
 
-HISTORY_PAGE = 64
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WEIGHT = 0.1
 NEIGHBOUR_FACTOR = 0.5
@@ -139,23 +138,27 @@ class ContextService:
     async def _history(
         self, uow: UnitOfWork, session: Session, budget: int
     ) -> tuple[list[Turn], bool]:
-        """The newest turns, loaded page by page only until they exceed the budget (a
-        2,000-turn session needs the last few dozen), capped at `history_window_limit`.
-        Returns the turns, oldest first, and whether they reach back to the start."""
+        """The newest turns until they exceed the budget (a 2,000-turn session needs the
+        last few dozen), capped at `history_window_limit`. The database lists which turns
+        exist and their sizes (two integers a row); only turns not in the cache are read
+        in full. Returns the turns, oldest first, and whether they reach the start."""
         cap = self.deps.config.history_window_limit
-        page = HISTORY_PAGE
-        turns = await uow.turns.recent(session.tenant_id, session.id, limit=page)
-        cost = sum(t.token_count + 4 for t in turns)
-        got_all = len(turns) < page
-        while not got_all and cost <= budget and len(turns) < cap:
-            size = min(page, cap - len(turns))
-            older = await uow.turns.recent(
-                session.tenant_id, session.id, limit=size, before_seq=turns[0].seq
-            )
-            turns = older + turns
-            cost += sum(t.token_count + 4 for t in older)
-            got_all = len(older) < size
-        return turns, got_all
+        index = await uow.turns.recent_costs(session.tenant_id, session.id, limit=cap)
+        take: list[int] = []
+        cost = 0
+        for seq, tokens in index:
+            take.append(seq)
+            cost += tokens + 4
+            if cost > budget:
+                break
+        complete = len(take) == len(index) < cap
+        key = (session.tenant_id, session.id, session.created_at)
+        found = self.deps.turn_cache.lookup(key, take)
+        missing = [(session.id, s) for s in take if s not in found]
+        loaded = await uow.turns.get_many(session.tenant_id, missing) if missing else []
+        found.update((t.seq, t) for t in loaded)
+        self.deps.turn_cache.store(key, loaded, take)
+        return [found[s] for s in reversed(take) if s in found], complete
 
     def _system_prompt(self, tenant: Tenant | None, session: Session) -> str:
         if session.system_prompt:

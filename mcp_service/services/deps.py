@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.domain.repositories import UnitOfWorkFactory
 from mcp_service.services.observability import NullObserver, Observer
+from mcp_service.services.turn_cache import TurnCache
 
 
 def utc_now() -> datetime:
@@ -54,3 +55,4 @@ class Deps:
     config: ServiceConfig = field(default_factory=ServiceConfig)
     now: Callable[[], datetime] = utc_now
     observer: Observer = field(default_factory=NullObserver)
+    turn_cache: TurnCache = field(default_factory=TurnCache)

@@ -139,6 +139,7 @@ class Purger:
             turns = await uow.turns.delete_session(tenant_id, sid)
             await uow.sessions.delete(tenant_id, sid)
             await uow.commit()
+        self.deps.turn_cache.forget(tenant_id, sid)
         return Counts(turns=turns, sessions=1, summaries=summaries)
 
     async def _delete_turns(self, plan: SessionPlan, spec: RetentionSpec) -> Counts:
@@ -159,6 +160,7 @@ class Purger:
                         await uow.commit()
                     return counts
                 counts.turns += await uow.purge.delete_turns(tenant_id, sid, part)
+                self.deps.turn_cache.forget(tenant_id, sid)  # (only memory: see turn_cache)
                 if i == len(parts) - 1:
                     from_seq = None if spec.include_summaries else plan.seqs[0]
                     dropped = await uow.purge.delete_summaries(tenant_id, sid, from_seq)

@@ -160,6 +160,7 @@ class SessionService:
             turns = await uow.turns.delete_session(tenant_id, session_id)
             await uow.sessions.delete(tenant_id, session_id)
             await uow.commit()
+        self.deps.turn_cache.forget(tenant_id, session_id)
         return DeletionReceipt(session_id, turns, summaries, True, self.deps.now())
 
     async def append_turns(

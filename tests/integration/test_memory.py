@@ -195,3 +195,34 @@ async def test_a_lagging_worker_gets_one_summary_job_per_trigger_not_per_write(
     await Worker(deps, memory.handlers(), batch_handlers=memory.batch_handlers()).run_until_idle()
     summary = await SessionService(deps).summary("t", "s")
     assert summary.through_seq == 60 - 12  # caught up: the newest 12 stay verbatim
+
+
+async def history_texts(deps: Deps, session: str) -> list[str]:
+    _, ctx = await ContextService(deps).build("t", session, "anything new?")
+    return [m.content for m in ctx.messages]
+
+
+async def test_cached_history_never_serves_deleted_or_replaced_turns(deps: Deps) -> None:
+    svc = SessionService(deps)
+    old = [NewTurn(role="user", content=f"old secret number {i}") for i in range(6)]  # type: ignore[arg-type]
+    await svc.append_turns("t", "s", old)
+    assert "old secret number 3" in await history_texts(deps, "s")  # now cached
+    assert len(deps.turn_cache) == 6
+    # Rows deleted behind this process's back (another replica): the database listing wins.
+    async with deps.uow(write=True) as u:
+        await u.purge.delete_turns("t", "s", [4])
+        await u.commit()
+    texts = await history_texts(deps, "s")
+    assert "old secret number 3" not in texts and "old secret number 2" in texts
+    # The session deleted and created again under the same id: sequence numbers restart.
+    await svc.delete("t", "s")
+    assert len(deps.turn_cache) == 0
+    new = [NewTurn(role="user", content=f"new note {i}") for i in range(3)]  # type: ignore[arg-type]
+    await svc.append_turns("t", "s", new)
+    texts = await history_texts(deps, "s")
+    assert not any("old secret" in t for t in texts)
+    assert [t for t in texts if t.startswith("new note")] == [
+        "new note 0",
+        "new note 1",
+        "new note 2",
+    ]

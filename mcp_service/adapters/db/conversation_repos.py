@@ -156,6 +156,17 @@ class SqlTurnRepository:
         rows = (await self.db.execute(stmt.order_by(TurnRow.seq.desc()).limit(limit))).all()
         return [turn_from_columns(r) for r in reversed(rows)]
 
+    async def recent_costs(
+        self, tenant_id: str, session_id: str, *, limit: int
+    ) -> list[tuple[int, int]]:
+        rows = await self.db.execute(
+            select(TurnRow.seq, TurnRow.token_count)
+            .where(TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id)
+            .order_by(TurnRow.seq.desc())
+            .limit(limit)
+        )
+        return [(int(seq), int(tokens)) for seq, tokens in rows.tuples()]
+
     async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]:
         if not keys:
             return []
