@@ -3,21 +3,60 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, tuple_, update
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import (
     TURN_COLUMNS,
+    aware,
     session_from_row,
     summary_from_row,
     turn_from_columns,
     turn_from_row,
     upsert_insert,
 )
+from mcp_service.adapters.db.core import (
+    SESSION_COLUMNS,
+    SESSION_ID,
+    SESSIONS,
+    SUMMARIES,
+    TENANT_ID,
+    TURNS,
+)
 from mcp_service.adapters.db.tables import SessionRow, SummaryRow, TurnRow
 from mcp_service.domain.model import NewTurn, Session, Summary, Turn
+
+_SESSION_GET = select(*SESSION_COLUMNS).where(
+    SESSIONS.c.tenant_id == TENANT_ID, SESSIONS.c.id == SESSION_ID
+)
+_RESERVE = (
+    update(SESSIONS)
+    .where(SESSIONS.c.tenant_id == TENANT_ID, SESSIONS.c.id == SESSION_ID)
+    .values(
+        next_seq=SESSIONS.c.next_seq + bindparam("count", type_=Integer),
+        last_activity_at=bindparam("activity_at", type_=SESSIONS.c.last_activity_at.type),
+    )
+    .returning(SESSIONS.c.next_seq)
+)
+_RECENT_COSTS = (
+    select(TURNS.c.seq, TURNS.c.token_count)
+    .where(TURNS.c.tenant_id == TENANT_ID, TURNS.c.session_id == SESSION_ID)
+    .order_by(TURNS.c.seq.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_ONE_SESSION_TURNS = select(*TURN_COLUMNS).where(
+    TURNS.c.tenant_id == TENANT_ID,
+    TURNS.c.session_id == SESSION_ID,
+    TURNS.c.seq.in_(bindparam("seqs", expanding=True)),
+)
+_CURRENT_SUMMARY = (
+    select(SUMMARIES)
+    .where(SUMMARIES.c.tenant_id == TENANT_ID, SUMMARIES.c.session_id == SESSION_ID)
+    .order_by(SUMMARIES.c.version.desc())
+    .limit(1)
+)
 
 
 class SqlSessionRepository:
@@ -25,8 +64,9 @@ class SqlSessionRepository:
         self.db = db
 
     async def get(self, tenant_id: str, session_id: str) -> Session | None:
-        row = await self.db.get(SessionRow, (tenant_id, session_id))
-        return session_from_row(row) if row else None
+        params = {"b_tenant_id": tenant_id, "b_session_id": session_id}
+        row = (await self.db.execute(_SESSION_GET, params)).first()
+        return session_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def add(self, session: Session) -> bool:
         """Insert unless a session with this id exists; return whether it was created."""
@@ -87,13 +127,13 @@ class SqlSessionRepository:
     ) -> int | None:
         # The UPDATE takes the session row's write lock until commit, so concurrent
         # writers on one session queue here and sequence numbers stay gap-free.
-        result = await self.db.execute(
-            update(SessionRow)
-            .where(SessionRow.tenant_id == tenant_id, SessionRow.id == session_id)
-            .values(next_seq=SessionRow.next_seq + count, last_activity_at=activity_at)
-            .returning(SessionRow.next_seq)
-        )
-        after = result.scalar_one_or_none()
+        params = {
+            "b_tenant_id": tenant_id,
+            "b_session_id": session_id,
+            "count": count,
+            "activity_at": activity_at,
+        }
+        after = (await self.db.execute(_RESERVE, params)).scalar_one_or_none()
         return None if after is None else int(after) - count
 
 
@@ -104,8 +144,8 @@ class SqlTurnRepository:
     async def add_many(
         self, tenant_id: str, session_id: str, first_seq: int, turns: Sequence[NewTurn]
     ) -> list[Turn]:
-        rows = [
-            TurnRow(
+        written = [
+            Turn(
                 tenant_id=tenant_id,
                 session_id=session_id,
                 seq=first_seq + i,
@@ -113,20 +153,37 @@ class SqlTurnRepository:
                 content=t.content,
                 name=t.name,
                 token_count=t.token_count,
-                created_at=t.created_at,
-                metadata_=t.metadata,
+                created_at=aware(t.created_at) if t.created_at else datetime.now(UTC),
+                metadata=dict(t.metadata or {}),
                 model=t.model,
                 status=t.status,
                 usage=t.usage,
                 latency_ms=t.latency_ms,
-                report=t.report,
-                embedded=False,
             )
             for i, t in enumerate(turns)
         ]
-        self.db.add_all(rows)
-        await self.db.flush()
-        return [turn_from_row(r) for r in rows]
+        rows = [
+            {
+                "tenant_id": w.tenant_id,
+                "session_id": w.session_id,
+                "seq": w.seq,
+                "role": w.role,
+                "content": w.content,
+                "name": w.name,
+                "token_count": w.token_count,
+                "created_at": w.created_at,
+                "metadata": w.metadata,
+                "model": w.model,
+                "status": w.status,
+                "usage": w.usage,
+                "latency_ms": w.latency_ms,
+                "report": t.report,
+                "embedded": False,
+            }
+            for w, t in zip(written, turns, strict=True)
+        ]
+        await self.db.execute(insert(TURNS), rows)
+        return written
 
     async def page(
         self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
@@ -159,23 +216,28 @@ class SqlTurnRepository:
     async def recent_costs(
         self, tenant_id: str, session_id: str, *, limit: int
     ) -> list[tuple[int, int]]:
-        rows = await self.db.execute(
-            select(TurnRow.seq, TurnRow.token_count)
-            .where(TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id)
-            .order_by(TurnRow.seq.desc())
-            .limit(limit)
-        )
+        params = {"b_tenant_id": tenant_id, "b_session_id": session_id, "limit": limit}
+        rows = await self.db.execute(_RECENT_COSTS, params)
         return [(int(seq), int(tokens)) for seq, tokens in rows.tuples()]
 
     async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]:
         if not keys:
             return []
-        rows = await self.db.execute(
-            select(*TURN_COLUMNS).where(
-                TurnRow.tenant_id == tenant_id,
-                tuple_(TurnRow.session_id, TurnRow.seq).in_(list(keys)),
+        sessions = {session for session, _ in keys}
+        if len(sessions) == 1:  # the usual case: a plain index range, no row values
+            params = {
+                "b_tenant_id": tenant_id,
+                "b_session_id": next(iter(sessions)),
+                "seqs": [seq for _, seq in keys],
+            }
+            rows = await self.db.execute(_ONE_SESSION_TURNS, params)
+        else:
+            rows = await self.db.execute(
+                select(*TURN_COLUMNS).where(
+                    TURNS.c.tenant_id == tenant_id,
+                    tuple_(TURNS.c.session_id, TURNS.c.seq).in_(list(keys)),
+                )
             )
-        )
         return [turn_from_columns(r) for r in rows.all()]
 
     async def count(self, tenant_id: str, session_id: str) -> int:
@@ -220,13 +282,9 @@ class SqlSummaryRepository:
         self.db = db
 
     async def current(self, tenant_id: str, session_id: str) -> Summary | None:
-        row = await self.db.scalar(
-            select(SummaryRow)
-            .where(SummaryRow.tenant_id == tenant_id, SummaryRow.session_id == session_id)
-            .order_by(SummaryRow.version.desc())
-            .limit(1)
-        )
-        return summary_from_row(row) if row else None
+        params = {"b_tenant_id": tenant_id, "b_session_id": session_id}
+        row = (await self.db.execute(_CURRENT_SUMMARY, params)).first()
+        return summary_from_row(row) if row else None  # type: ignore[arg-type]
 
     async def add(self, summary: Summary) -> None:
         self.db.add(

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mcp_service.adapters.db.core import TURNS
 from mcp_service.adapters.db.tables import (
     ChunkRow,
     CollectionRow,
@@ -76,20 +77,21 @@ def turn_from_row(row: TurnRow) -> Turn:
     )
 
 
+# Every turn column but the large `report` (read by id only), in turn_from_columns' order.
 TURN_COLUMNS = (
-    TurnRow.tenant_id,
-    TurnRow.session_id,
-    TurnRow.seq,
-    TurnRow.role,
-    TurnRow.content,
-    TurnRow.name,
-    TurnRow.token_count,
-    TurnRow.created_at,
-    TurnRow.metadata_,
-    TurnRow.model,
-    TurnRow.status,
-    TurnRow.usage,
-    TurnRow.latency_ms,
+    TURNS.c.tenant_id,
+    TURNS.c.session_id,
+    TURNS.c.seq,
+    TURNS.c.role,
+    TURNS.c.content,
+    TURNS.c.name,
+    TURNS.c.token_count,
+    TURNS.c.created_at,
+    TURNS.c["metadata"],
+    TURNS.c.model,
+    TURNS.c.status,
+    TURNS.c.usage,
+    TURNS.c.latency_ms,
 )
 
 

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware
+from mcp_service.adapters.db.core import JOBS
 from mcp_service.adapters.db.tables import JobRow
 from mcp_service.domain.model import JSON, Job
 
@@ -47,8 +48,8 @@ class SqlJobRepository:
     ) -> str:
         now = datetime.now(UTC)
         job_id = str(uuid.uuid4())
-        self.db.add(
-            JobRow(
+        await self.db.execute(
+            insert(JOBS).values(
                 id=job_id,
                 tenant_id=tenant_id,
                 kind=kind,
@@ -61,7 +62,6 @@ class SqlJobRepository:
                 updated_at=now,
             )
         )
-        await self.db.flush()
         return job_id
 
     async def claim(

@@ -13,9 +13,12 @@ from mcp_service.adapters.db.convert import (
     collection_from_row,
     document_from_row,
 )
+from mcp_service.adapters.db.core import COLLECTIONS, TENANT_ID
 from mcp_service.adapters.db.tables import ChunkRow, CollectionRow, DocumentRow
 from mcp_service.domain.errors import AlreadyExists
 from mcp_service.domain.model import Chunk, Collection, Document
+
+_COLLECTION_NAMES = select(COLLECTIONS.c.name).where(COLLECTIONS.c.tenant_id == TENANT_ID)
 
 
 class SqlCollectionRepository:
@@ -64,10 +67,7 @@ class SqlCollectionRepository:
         return [collection_from_row(r, counts.get(r.name, 0)) for r in rows]
 
     async def names(self, tenant_id: str) -> list[str]:
-        rows = await self.db.scalars(
-            select(CollectionRow.name).where(CollectionRow.tenant_id == tenant_id)
-        )
-        return list(rows)
+        return list(await self.db.scalars(_COLLECTION_NAMES, {"b_tenant_id": tenant_id}))
 
     async def delete(self, tenant_id: str, name: str) -> None:
         await self.db.execute(

@@ -8,8 +8,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware, upsert_insert
+from mcp_service.adapters.db.core import TENANT_ID, TENANTS
 from mcp_service.adapters.db.tables import TenantRow
 from mcp_service.domain.model import Tenant
+
+_TENANT_GET = select(TENANTS).where(TENANTS.c.id == TENANT_ID)
 
 
 class SqlTenantRepository:
@@ -17,8 +20,8 @@ class SqlTenantRepository:
         self.db = db
 
     async def get(self, tenant_id: str) -> Tenant | None:
-        row = await self.db.get(TenantRow, tenant_id)
-        return _tenant(row) if row is not None else None
+        row = (await self.db.execute(_TENANT_GET, {"b_tenant_id": tenant_id})).first()
+        return _tenant(row) if row is not None else None  # type: ignore[arg-type]
 
     async def ensure(self, tenant_id: str, name: str | None = None) -> Tenant:
         stmt = upsert_insert(self.db, TenantRow).values(

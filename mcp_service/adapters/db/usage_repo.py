@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mcp_service.adapters.db.core import USAGE
 from mcp_service.adapters.db.tables import UsageRow
 from mcp_service.domain.access import UsageEvent, UsageGroup
 from mcp_service.domain.errors import InvalidInput
@@ -19,8 +20,8 @@ class SqlUsageRepository:
         self.db = db
 
     async def add(self, event: UsageEvent) -> None:
-        self.db.add(
-            UsageRow(
+        await self.db.execute(
+            insert(USAGE).values(
                 tenant_id=event.tenant_id,
                 session_id=event.session_id,
                 user_id=event.user_id,
@@ -30,7 +31,6 @@ class SqlUsageRepository:
                 created_at=event.created_at,
             )
         )
-        await self.db.flush()
 
     async def totals(
         self,
