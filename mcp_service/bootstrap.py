@@ -181,8 +181,14 @@ async def build_container(
         if settings.llm_base_url
         else ExtractiveSummarizer(embedder, counter)
     )
+    uow = SqlUnitOfWorkFactory(engine)
+
+    async def close_uow() -> None:
+        uow.dispose()
+
+    closers.insert(0, close_uow)  # closed last, just before the engine
     deps = Deps(
-        uow=SqlUnitOfWorkFactory(engine),
+        uow=uow,
         vectors=vectors,
         embedder=embedder,
         counter=counter,

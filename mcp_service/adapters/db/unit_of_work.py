@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mcp_service.adapters.db.admin_repos import SqlApiKeyRepository, SqlLeaseRepository
@@ -19,6 +21,7 @@ from mcp_service.adapters.db.job_repo import SqlJobRepository
 from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
 from mcp_service.adapters.db.purge_repo import SqlPurgeRepository
 from mcp_service.adapters.db.retention_repos import SqlRetentionRepository
+from mcp_service.adapters.db.sqlite_inline import InlineSession, inline_engine, open_session
 from mcp_service.adapters.db.tenant_repos import SqlTenantRepository
 from mcp_service.adapters.db.usage_repo import SqlUsageRepository
 from mcp_service.domain.ops_ports import (
@@ -60,16 +63,21 @@ class SqlUnitOfWork:
     idempotency: IdempotencyRepository
 
     def __init__(
-        self, factory: async_sessionmaker[AsyncSession], write_lock: asyncio.Lock | None
+        self, open_db: Callable[[], Awaitable[AsyncSession]], write_lock: asyncio.Lock | None
     ) -> None:
-        self._factory = factory
+        self._open_db = open_db
         self._write_lock = write_lock
         self._committed = False
 
     async def __aenter__(self) -> Self:
         if self._write_lock is not None:
             await self._write_lock.acquire()
-        self.db = self._factory()
+        try:
+            self.db = await self._open_db()
+        except BaseException:
+            if self._write_lock is not None:
+                self._write_lock.release()
+            raise
         self.tenants = SqlTenantRepository(self.db)
         self.sessions = SqlSessionRepository(self.db)
         self.turns = SqlTurnRepository(self.db)
@@ -108,13 +116,32 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """Makes units of work for one engine."""
+    """Makes units of work for one engine. On a SQLite file, statements run inline on the
+    event loop through a synchronous engine on the same file (see `sqlite_inline`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = asyncio.Lock() if self._sqlite else None
+        database = engine.url.database or ""
+        file_backed = self._sqlite and database not in ("", ":memory:")
+        self._inline: Engine | None = inline_engine(engine) if file_backed else None
 
     def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._write_lock if write else None)
+        inline = self._inline
+
+        async def open_db() -> AsyncSession:
+            if inline is None:
+                return self._sessions()
+            session = await open_session(inline, write=write)
+            # Duck-typed: InlineSession offers the AsyncSession methods repositories use.
+            return cast(AsyncSession, InlineSession(session))
+
+        return SqlUnitOfWork(open_db, self._write_lock if write else None)
+
+    def dispose(self) -> None:
+        """Close the inline engine's pooled connections (the async engine is the
+        caller's to dispose)."""
+        if self._inline is not None:
+            self._inline.dispose()
