@@ -7,11 +7,13 @@ import asyncio
 import os
 import threading
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 QUERY_BATCH = 64
 BULK_MIN_TEXTS = 16
+# Query vectors kept for reuse: a chat's message is embedded as the query, then again as
+# the user turn by the worker moments later; the second is served from here.
+RECENT_QUERIES = 1024
 
 
 class MicroBatchingEmbedder(ABC):
@@ -30,6 +35,8 @@ class MicroBatchingEmbedder(ABC):
     20 ms on one thread vs 550 ms on two while other work ran). Bulk batches use all cores.
     """
 
+    concurrent_encodes: ClassVar[bool] = False  # may two encodes run at once?
+
     def __init__(self, *, batch_size: int) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -37,7 +44,15 @@ class MicroBatchingEmbedder(ABC):
         # One worker thread: an encode already spreads over the cores it needs, and several
         # concurrent encodes would only contend for them (and for the model's state).
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder")
+        # Where a backend's encodes may run concurrently, queries get their own lane so
+        # that a chat never waits behind a bulk batch of the worker or an ingest.
+        self._query_executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedder-query")
+            if self.concurrent_encodes
+            else self._executor
+        )
         self._bulk_threads = os.cpu_count() or 1
+        self._recent: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._queries: list[tuple[str, asyncio.Future[list[float]]]] = []
         self._flusher: asyncio.Task[None] | None = None
 
@@ -62,7 +77,12 @@ class MicroBatchingEmbedder(ABC):
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        return await self._run(list(texts))
+        known = {t: self._recent[t] for t in set(texts) if t in self._recent}
+        if not known:
+            return await self._run(list(texts))
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        fresh = dict(zip(missing, await self._run(missing), strict=True)) if missing else {}
+        return [fresh[t] if t in fresh else known[t].tolist() for t in texts]
 
     async def embed_query(self, text: str) -> list[float]:
         """Queries that arrive while an encode is running are encoded together in the
@@ -85,27 +105,38 @@ class MicroBatchingEmbedder(ABC):
             if not batch:
                 continue
             try:
-                vectors = await self._run([t for t, _ in batch], threads=1)
+                vectors = await self._run([t for t, _ in batch], threads=1, query=True)
             except Exception as exc:  # every waiting caller gets the failure
                 for _, f in batch:
                     if not f.done():
                         f.set_exception(exc)
                 continue
-            for (_, f), vector in zip(batch, vectors, strict=True):
+            for (text, f), vector in zip(batch, vectors, strict=True):
+                self._remember(text, vector)
                 if not f.done():
                     f.set_result(vector)
 
-    def close(self) -> None:
-        """Stop the worker thread; calls made after this fail."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+    def _remember(self, text: str, vector: list[float]) -> None:
+        self._recent[text] = np.asarray(vector, dtype=np.float32)
+        self._recent.move_to_end(text)
+        while len(self._recent) > RECENT_QUERIES:
+            self._recent.popitem(last=False)
 
-    async def _run(self, texts: list[str], threads: int | None = None) -> list[list[float]]:
+    def close(self) -> None:
+        """Stop the worker threads; calls made after this fail."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._query_executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _run(
+        self, texts: list[str], threads: int | None = None, *, query: bool = False
+    ) -> list[list[float]]:
         # Small batches (a turn or two from the worker) gain nothing from a second thread
         # and pay for it in spinning CPU (docs/benchmarks.md, finding 5).
         if threads is None:
             threads = self._bulk_threads if len(texts) >= BULK_MIN_TEXTS else 1
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._encode, texts, threads)
+        executor = self._query_executor if query else self._executor
+        return await loop.run_in_executor(executor, self._encode, texts, threads)
 
 
 class SentenceTransformerEmbedder(MicroBatchingEmbedder):

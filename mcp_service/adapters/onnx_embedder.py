@@ -39,6 +39,8 @@ class OnnxEmbedder(MicroBatchingEmbedder):
     pooling (+ normalize) are refused with `UnsupportedModel`.
     """
 
+    concurrent_encodes = True  # ONNX Runtime sessions may run from several threads at once
+
     def __init__(self, model: str | None = None, *, cache_dir: Path, batch_size: int = 64) -> None:
         super().__init__(batch_size=batch_size)
         self._model_ref = model

@@ -96,6 +96,26 @@ async def test_concurrent_queries_are_batched_and_each_gets_its_own_vector(
     assert _max_diff(together, alone) < 1e-4
 
 
+async def test_a_recent_query_is_not_encoded_again_as_a_turn(
+    embedder: MicroBatchingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    message = "Where did we leave the spare key for the shed?"
+    query = await embedder.embed_query(message)
+    encoded: list[str] = []
+    encode = embedder._encode
+
+    def spy(texts: list[str], threads: int) -> list[list[float]]:
+        encoded.extend(texts)
+        return encode(texts, threads)
+
+    monkeypatch.setattr(embedder, "_encode", spy)
+    reply = "Under the blue flower pot by the door."
+    as_turns = await embedder.embed([message, reply, message])
+    assert encoded == [reply]  # the message's vector came from the query
+    assert _max_diff([as_turns[0], as_turns[2]], [query, query]) == 0.0
+    assert _max_diff([as_turns[1]], [await embedder.embed_query(reply)]) < 1e-4
+
+
 async def test_onnx_gives_the_vectors_of_sentence_transformers(
     onnx_embedder: OnnxEmbedder, real_embedder: SentenceTransformerEmbedder
 ) -> None:
