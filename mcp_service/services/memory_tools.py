@@ -59,7 +59,11 @@ class MemoryTools:
                 f"value must be at most {MAX_FACT_VALUE_CHARS} characters", field="value"
             )
         async with self.deps.uow(write=True) as uow:
-            session = await ensure_session(uow, self.deps, tenant_id, session_id)
+            await ensure_session(uow, self.deps, tenant_id, session_id)
+            # Read-modify-write of the state: lock the row (PostgreSQL) so that two facts
+            # remembered at once are both kept (SQLite has one writer already).
+            session = await uow.purge.lock_session(tenant_id, session_id)
+            assert session is not None  # it exists in this transaction
             updated = replace(
                 session, state={**session.state, key: value}, updated_at=self.deps.now()
             )

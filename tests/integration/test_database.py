@@ -112,3 +112,16 @@ async def test_another_tenant_cannot_see_a_session(uow_factory: SqlUnitOfWorkFac
     await svc.append_turns("t2", "shared-id", [NewTurn(role="user", content="mine")])
     mine = await svc.list_turns("t2", "shared-id", limit=10, after_seq=0)
     assert [t.content for t in mine] == ["mine"]
+
+
+async def test_facts_remembered_at_the_same_time_are_all_kept(database_url: str) -> None:
+    from mcp_service.services.memory_tools import MemoryTools
+
+    engine = make_engine(database_url)
+    uow = SqlUnitOfWorkFactory(engine)
+    tools = MemoryTools(service(uow).deps)
+    await tools.remember("t", "s", "first", 0)  # the session exists before the race
+    await asyncio.gather(*(tools.remember("t", "s", f"fact{i}", i) for i in range(12)))
+    state = (await service(uow).get("t", "s")).state
+    assert state == {"first": 0, **{f"fact{i}": i for i in range(12)}}
+    await engine.dispose()
