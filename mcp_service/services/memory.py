@@ -6,6 +6,7 @@ waits for them, and a failure only delays them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from mcp_service.domain.model import JSON, Job, Session, Summary, Turn
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
+from mcp_service.services.worker import BatchHandler
 
 if TYPE_CHECKING:
     from mcp_service.services.sessions import SessionSnapshot
@@ -21,6 +23,7 @@ log = logging.getLogger(__name__)
 
 EMBED_TURNS = "embed_turns"
 SUMMARIZE = "summarize"
+SUMMARY_CONCURRENCY = 8  # sessions folded at once by one batch (model calls in flight)
 EMBED_MAX_ATTEMPTS = 40  # with capped backoff: catches up after hours of vector-store outage
 
 
@@ -63,13 +66,16 @@ class MemoryJobs:
     def handlers(self) -> dict[str, Callable[[Job], Awaitable[JSON | None]]]:
         return {EMBED_TURNS: self.embed_turns, SUMMARIZE: self.summarize}
 
-    def batch_handlers(self) -> dict[str, Callable[[list[Job]], Awaitable[dict[str, JSON | None]]]]:
-        return {EMBED_TURNS: self.embed_turns_batch}
+    def batch_handlers(self) -> dict[str, BatchHandler]:
+        return {EMBED_TURNS: self.embed_turns_batch, SUMMARIZE: self.summarize_batch}
 
     async def embed_turns(self, job: Job) -> JSON | None:
-        return (await self.embed_turns_batch([job]))[job.id]
+        result = (await self.embed_turns_batch([job]))[job.id]
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    async def embed_turns_batch(self, jobs: list[Job]) -> dict[str, JSON | None]:
+    async def embed_turns_batch(self, jobs: list[Job]) -> dict[str, JSON | Exception | None]:
         """Embed the turns of many jobs (any sessions and tenants) in one encode: the
         model costs far less per text in a batch, and the worker keeps up under load."""
         wanted: dict[tuple[str, str], set[int]] = {}
@@ -94,7 +100,7 @@ class MemoryJobs:
                 # Deleted while we embedded: drop the vectors we just wrote so none outlive them.
                 await self._drop_orphans(session.tenant_id, session.id, [t.seq for t in turns])
         loaded = {(s.tenant_id, s.id): {t.seq for t in turns} for s, turns in groups}
-        results: dict[str, JSON | None] = {}
+        results: dict[str, JSON | Exception | None] = {}
         for job in jobs:
             alive = loaded.get((str(job.tenant_id), str(job.payload["session_id"])), set())
             count = sum(1 for s in job.payload["seqs"] if int(s) in alive)
@@ -131,13 +137,38 @@ class MemoryJobs:
             await self.deps.vectors.delete_turns(tenant_id, session_id=session_id, seqs=gone)
 
     async def summarize(self, job: Job) -> JSON:
+        return await self._summarize(str(job.tenant_id), str(job.payload["session_id"]))
+
+    async def summarize_batch(self, jobs: list[Job]) -> dict[str, JSON | Exception | None]:
+        """One fold per session however many of its jobs were queued, and the sessions'
+        folds concurrently (with an LLM summarizer each is a model call). A session whose
+        fold fails fails only its own jobs (retried with backoff)."""
+        keys = list(dict.fromkeys((str(j.tenant_id), str(j.payload["session_id"])) for j in jobs))
+        gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
+
+        async def fold(tenant_id: str, session_id: str) -> JSON:
+            async with gate:
+                return await self._summarize(tenant_id, session_id)
+
+        outcomes = await asyncio.gather(*(fold(*k) for k in keys), return_exceptions=True)
+        by_key = dict(zip(keys, outcomes, strict=True))
+        results: dict[str, JSON | Exception | None] = {}
+        for job in jobs:
+            outcome = by_key[(str(job.tenant_id), str(job.payload["session_id"]))]
+            if isinstance(outcome, Exception):
+                results[job.id] = outcome
+            elif isinstance(outcome, BaseException):
+                raise outcome  # cancellation and the like: not a job failure
+            else:
+                results[job.id] = outcome
+        return results
+
+    async def _summarize(self, tenant_id: str, session_id: str) -> JSON:
         """Fold the oldest unsummarised turns (never the newest `keep`) into a new version."""
         cfg = self.deps.config
         summarizer = self.deps.summarizer
         if summarizer is None:
             return {"skipped": "no summarizer configured"}
-        tenant_id = str(job.tenant_id)
-        session_id = str(job.payload["session_id"])
         async with self.deps.uow() as uow:
             session = await uow.sessions.get(tenant_id, session_id)
             current = await uow.summaries.current(tenant_id, session_id)

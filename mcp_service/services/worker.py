@@ -16,10 +16,11 @@ from mcp_service.services.deps import Deps
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Awaitable[JSON | None]]
-# Runs many jobs of one kind at once; returns each job's result by job id.
-BatchHandler = Callable[[list[Job]], Awaitable[dict[str, JSON | None]]]
+# Runs many jobs of one kind at once; returns each job's result by job id, or the
+# exception that failed that job alone (it is retried like a failed single job).
+BatchHandler = Callable[[list[Job]], Awaitable[dict[str, JSON | Exception | None]]]
 MAX_BACKOFF_S = 300.0
-BATCH_LIMIT = 64
+BATCH_LIMIT = 256  # a round costs a few transactions and yields; under load, rounds are slow
 
 
 def default_worker_id() -> str:
@@ -96,8 +97,15 @@ class Worker:
             for job in batch:
                 await self._failed(job, exc)
             return
+        done: dict[str, JSON | None] = {}
+        for job in batch:
+            result = results.get(job.id)
+            if isinstance(result, Exception):
+                await self._failed(job, result)
+            else:
+                done[job.id] = result
         async with self.deps.uow(write=True) as uow:
-            await uow.jobs.complete_many(self.worker_id, {j.id: results.get(j.id) for j in batch})
+            await uow.jobs.complete_many(self.worker_id, done)
             await uow.commit()
 
     async def _failed(self, job: Job, exc: Exception) -> None:

@@ -226,3 +226,40 @@ async def test_cached_history_never_serves_deleted_or_replaced_turns(deps: Deps)
         "new note 1",
         "new note 2",
     ]
+
+
+async def test_summary_jobs_fold_each_session_once_and_fail_alone(deps: Deps) -> None:
+    svc = SessionService(deps)
+    for session in ("a", "b"):
+        turns = [NewTurn(role="user", content=f"{session} note {i}") for i in range(40)]  # type: ignore[arg-type]
+        await svc.append_turns("t", session, turns)
+    async with deps.uow(write=True) as u:  # a duplicate for "a", as a lagging queue has
+        await u.jobs.enqueue("summarize", {"session_id": "a"}, tenant_id="t")
+        await u.commit()
+    assert await queued(deps, "summarize") == 3
+    memory = MemoryJobs(deps)
+    real = deps.summarizer
+    assert real is not None
+
+    class FailsForB:
+        name = "fails-for-b"
+
+        async def summarize(
+            self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
+        ) -> str:
+            if turns[0].session_id == "b":
+                raise RuntimeError("summary model unavailable")
+            return await real.summarize(previous, turns, max_tokens=max_tokens)
+
+    deps.summarizer = FailsForB()
+    worker = Worker(
+        deps, memory.handlers(), batch_handlers=memory.batch_handlers(), base_backoff_s=60
+    )
+    while await queued(deps, "embed_turns") or await queued(deps, "summarize") == 3:
+        await worker.run_once()
+    assert (await svc.summary("t", "a")).version == 1  # folded once, not twice
+    async with deps.uow() as u:
+        rows = (await u.db.execute(select(JobRow.status, JobRow.payload))).all()  # type: ignore[attr-defined]
+    summaries = sorted((r.payload["session_id"], r.status) for r in rows if "seqs" not in r.payload)
+    assert summaries == [("a", "done"), ("a", "done"), ("b", "queued")]  # b retries later
+    assert (await svc.memory("t", "b"))["summary_through_seq"] == 0
