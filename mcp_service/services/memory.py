@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -140,27 +141,32 @@ class MemoryJobs:
         return await self._summarize(str(job.tenant_id), str(job.payload["session_id"]))
 
     async def summarize_batch(self, jobs: list[Job]) -> dict[str, JSON | Exception | None]:
-        """One fold per session however many of its jobs were queued, and the sessions'
-        folds concurrently (with an LLM summarizer each is a model call). A session whose
-        fold fails fails only its own jobs (retried with backoff)."""
-        keys = list(dict.fromkeys((str(j.tenant_id), str(j.payload["session_id"])) for j in jobs))
+        """A session's jobs fold one after the other (as many folds as jobs, stopping when
+        nothing is left), different sessions concurrently (with an LLM summarizer each
+        fold is a model call). A session whose fold fails fails only its own jobs."""
+        counts = Counter((str(j.tenant_id), str(j.payload["session_id"])) for j in jobs)
         gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
 
-        async def fold(tenant_id: str, session_id: str) -> JSON:
+        async def fold(tenant_id: str, session_id: str, times: int) -> JSON:
             async with gate:
-                return await self._summarize(tenant_id, session_id)
+                result: JSON = {}
+                for _ in range(times):
+                    result = await self._summarize(tenant_id, session_id)
+                    if "skipped" in result:
+                        break
+                return result
 
-        outcomes = await asyncio.gather(*(fold(*k) for k in keys), return_exceptions=True)
+        keys = list(counts)
+        outcomes = await asyncio.gather(
+            *(fold(t, s, counts[(t, s)]) for t, s in keys), return_exceptions=True
+        )
         by_key = dict(zip(keys, outcomes, strict=True))
         results: dict[str, JSON | Exception | None] = {}
         for job in jobs:
             outcome = by_key[(str(job.tenant_id), str(job.payload["session_id"]))]
-            if isinstance(outcome, Exception):
-                results[job.id] = outcome
-            elif isinstance(outcome, BaseException):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
                 raise outcome  # cancellation and the like: not a job failure
-            else:
-                results[job.id] = outcome
+            results[job.id] = outcome
         return results
 
     async def _summarize(self, tenant_id: str, session_id: str) -> JSON:

@@ -257,7 +257,7 @@ async def test_summary_jobs_fold_each_session_once_and_fail_alone(deps: Deps) ->
     )
     while await queued(deps, "embed_turns") or await queued(deps, "summarize") == 3:
         await worker.run_once()
-    assert (await svc.summary("t", "a")).version == 1  # folded once, not twice
+    assert (await svc.summary("t", "a")).version == 1  # the second fold had nothing to do
     async with deps.uow() as u:
         rows = (await u.db.execute(select(JobRow.status, JobRow.payload))).all()  # type: ignore[attr-defined]
     summaries = sorted((r.payload["session_id"], r.status) for r in rows if "seqs" not in r.payload)
