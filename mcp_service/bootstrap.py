@@ -29,7 +29,7 @@ from mcp_service.services.deps import Deps, ServiceConfig, utc_now
 from mcp_service.services.idempotency import IdempotencyService
 from mcp_service.services.keys import KeyService
 from mcp_service.services.knowledge import IngestLimits, KnowledgeService
-from mcp_service.services.memory import MemoryJobs
+from mcp_service.services.memory import EMBED_TURNS, MemoryJobs
 from mcp_service.services.memory_tools import MemoryTools
 from mcp_service.services.operations import Operations, build_operations
 from mcp_service.services.sessions import SessionService
@@ -63,10 +63,15 @@ class Container:
         await self.engine.dispose()
 
     def start_background(self) -> Callable[[], Awaitable[None]]:
-        """Start the in-process worker and the retention sweeper; return a coroutine
-        function that stops them."""
+        """Start the in-process worker (two lanes: turn embeddings, and every other kind)
+        and the retention sweeper; return a coroutine function that stops them."""
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(self.worker.run_forever(stop), name="mcp-worker")]
+        others = set(self.worker.kinds) - {EMBED_TURNS}
+        lanes = [self.worker.lane({EMBED_TURNS}, "embed"), self.worker.lane(others, "jobs")]
+        tasks = [
+            asyncio.create_task(lane.run_forever(stop), name=f"mcp-worker-{i}")
+            for i, lane in enumerate(lanes)
+        ]
         if self.settings.retention_interval_s > 0:
             sweep = self.ops.sweeper.run_forever(stop)
             tasks.append(asyncio.create_task(sweep, name="mcp-retention-sweeper"))

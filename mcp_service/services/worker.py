@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
 
 from mcp_service.domain.model import JSON, Job
@@ -55,6 +55,21 @@ class Worker:
         self.poll_s = poll_s
         self.base_backoff_s = base_backoff_s
         self.wake = asyncio.Event()
+
+    def lane(self, kinds: Collection[str], name: str) -> Worker:
+        """A worker for some of these kinds (same handlers and settings, its own id).
+        Lanes run side by side, so that slow jobs of one kind (a summary's model call)
+        never hold up another (turn embeddings, which recall waits for)."""
+        return Worker(
+            self.deps,
+            {k: h for k, h in self.handlers.items() if k in kinds},
+            batch_handlers={k: h for k, h in self.batch_handlers.items() if k in kinds},
+            batch_limit=self.batch_limit,
+            worker_id=f"{self.worker_id}/{name}",
+            lease_s=self.lease_s,
+            poll_s=self.poll_s,
+            base_backoff_s=self.base_backoff_s,
+        )
 
     async def run_once(self) -> Job | None:
         """Claim and run one job (with a batch handler: a batch); return the first job,

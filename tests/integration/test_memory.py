@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -263,3 +264,42 @@ async def test_summary_jobs_fold_each_session_once_and_fail_alone(deps: Deps) ->
     summaries = sorted((r.payload["session_id"], r.status) for r in rows if "seqs" not in r.payload)
     assert summaries == [("a", "done"), ("a", "done"), ("b", "queued")]  # b retries later
     assert (await svc.memory("t", "b"))["summary_through_seq"] == 0
+
+
+async def test_a_slow_summary_does_not_hold_up_turn_embeddings(deps: Deps) -> None:
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    class Slow:
+        name = "slow"
+
+        async def summarize(
+            self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
+        ) -> str:
+            started.set()
+            await release.wait()
+            return "a summary"
+
+    deps.summarizer = Slow()
+    memory = MemoryJobs(deps)
+    worker = Worker(deps, memory.handlers(), batch_handlers=memory.batch_handlers(), poll_s=0.01)
+    stop = asyncio.Event()
+    lanes = [worker.lane({"embed_turns"}, "embed"), worker.lane({"summarize"}, "jobs")]
+    tasks = [asyncio.create_task(lane.run_forever(stop)) for lane in lanes]
+    try:
+        await import_history(deps, planted_at=-1, total=30)  # 30 turns: a summary is due
+        await asyncio.wait_for(started.wait(), 10)  # … and now stuck on its model call
+        await import_history(deps, planted_at=-1, total=40, start=30)
+        svc = SessionService(deps)
+        for _ in range(500):
+            if (await svc.memory("t", "s"))["turns_embedded"] == 40:
+                break
+            await asyncio.sleep(0.02)
+        memory_state = await svc.memory("t", "s")
+        assert memory_state["turns_embedded"] == 40
+        assert memory_state["summary_through_seq"] == 0  # the summary is still running
+    finally:
+        release.set()
+        stop.set()
+        await asyncio.gather(*tasks)
+    assert (await SessionService(deps).summary("t", "s")).content == "a summary"
