@@ -1,4 +1,4 @@
-"""Repositories for sessions, turns and summaries. Every query is scoped by tenant."""
+"""Repositories for sessions and turns (summaries: summary_repo), every query by tenant."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from mcp_service.adapters.db.convert import (
     TURN_COLUMNS,
     aware,
     session_from_row,
-    summary_from_row,
     turn_from_columns,
     turn_from_row,
     upsert_insert,
@@ -21,12 +20,11 @@ from mcp_service.adapters.db.core import (
     SESSION_COLUMNS,
     SESSION_ID,
     SESSIONS,
-    SUMMARIES,
     TENANT_ID,
     TURNS,
 )
-from mcp_service.adapters.db.tables import SessionRow, SummaryRow, TurnRow
-from mcp_service.domain.model import NewTurn, Session, Summary, Turn
+from mcp_service.adapters.db.tables import SessionRow, TurnRow
+from mcp_service.domain.model import NewTurn, Session, Turn
 
 _SESSION_GET = select(*SESSION_COLUMNS).where(
     SESSIONS.c.tenant_id == TENANT_ID, SESSIONS.c.id == SESSION_ID
@@ -50,12 +48,6 @@ _ONE_SESSION_TURNS = select(*TURN_COLUMNS).where(
     TURNS.c.tenant_id == TENANT_ID,
     TURNS.c.session_id == SESSION_ID,
     TURNS.c.seq.in_(bindparam("seqs", expanding=True)),
-)
-_CURRENT_SUMMARY = (
-    select(SUMMARIES)
-    .where(SUMMARIES.c.tenant_id == TENANT_ID, SUMMARIES.c.session_id == SESSION_ID)
-    .order_by(SUMMARIES.c.version.desc())
-    .limit(1)
 )
 
 
@@ -275,35 +267,3 @@ class SqlTurnRepository:
             )
         ).one()
         return int(row[0]), int(row[1])
-
-
-class SqlSummaryRepository:
-    def __init__(self, db: AsyncSession) -> None:
-        self.db = db
-
-    async def current(self, tenant_id: str, session_id: str) -> Summary | None:
-        params = {"b_tenant_id": tenant_id, "b_session_id": session_id}
-        row = (await self.db.execute(_CURRENT_SUMMARY, params)).first()
-        return summary_from_row(row) if row else None  # type: ignore[arg-type]
-
-    async def add(self, summary: Summary) -> None:
-        self.db.add(
-            SummaryRow(
-                tenant_id=summary.tenant_id,
-                session_id=summary.session_id,
-                version=summary.version,
-                content=summary.content,
-                through_seq=summary.through_seq,
-                token_count=summary.token_count,
-                created_at=summary.created_at,
-            )
-        )
-        await self.db.flush()
-
-    async def delete_session(self, tenant_id: str, session_id: str) -> int:
-        result = await self.db.execute(
-            delete(SummaryRow).where(
-                SummaryRow.tenant_id == tenant_id, SummaryRow.session_id == session_id
-            )
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
