@@ -28,10 +28,15 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    sqlite_pragmas(dbapi_conn, busy_timeout_ms=30_000)
+
+
+def sqlite_pragmas(dbapi_conn: object, *, busy_timeout_ms: int) -> None:
+    """WAL, foreign keys, a busy timeout and NORMAL sync on a new SQLite connection."""
     cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -33,6 +33,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from mcp_service.adapters.db.engine import sqlite_pragmas
+
 BUSY_TIMEOUT_MS = 50
 LOCK_WAIT_S = 30.0  # how long a writer waits for another process's write lock
 POOL_SIZE = 16
@@ -55,12 +57,7 @@ def inline_engine(engine: AsyncEngine) -> Engine:
 
 def _on_connect(dbapi_conn: Any, _record: object) -> None:
     dbapi_conn.isolation_level = None  # transactions are begun by `_on_begin`, below
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    sqlite_pragmas(dbapi_conn, busy_timeout_ms=BUSY_TIMEOUT_MS)
 
 
 def _on_begin(conn: Connection) -> None:
