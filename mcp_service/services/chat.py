@@ -51,7 +51,7 @@ class ChatService:
     ) -> ChatResult:
         """One chat turn. The user turn is committed before the model is called, so a
         gateway failure (raised to the caller) never loses it; no lock is held meanwhile."""
-        g, ctx = await self.context.build_turn(
+        g, ctx = await self.context.build(
             tenant_id,
             session_id,
             message,
@@ -97,7 +97,7 @@ class ChatService:
         Failures up to the first chunk are raised here (the user turn is recorded, no
         reply); after it, iterate `ChatStream.chunks()` and always `await finish()`, which
         records the reply, complete or — cut short — incomplete with the reason."""
-        g, ctx = await self.context.build_turn(
+        g, ctx = await self.context.build(
             tenant_id,
             session_id,
             message,

@@ -58,27 +58,9 @@ class ContextService:
         *,
         max_context_tokens: int | None = None,
         system_prompt_override: str | None = None,
-    ) -> tuple[Session, AssembledContext]:
-        """Assemble the prompt for `message` in the session (which may not exist yet)."""
-        g, assembled = await self.build_turn(
-            tenant_id,
-            session_id,
-            message,
-            max_context_tokens=max_context_tokens,
-            system_prompt_override=system_prompt_override,
-        )
-        return g.session, assembled
-
-    async def build_turn(
-        self,
-        tenant_id: str,
-        session_id: str,
-        message: str,
-        *,
-        max_context_tokens: int | None = None,
-        system_prompt_override: str | None = None,
     ) -> tuple[Gathered, AssembledContext]:
-        """`build`, returning what was read too (a chat turn writes with it)."""
+        """Assemble the prompt for `message` in the session (which may not exist yet);
+        returns what was read too (a chat turn writes its turns with it)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
         observer = self.deps.observer
         # The query embedding (CPU, in a thread) overlaps the database reads (I/O).

@@ -27,20 +27,14 @@ class TurnCache:
         self.max_chars = max_chars
         self._sessions: OrderedDict[CacheKey, dict[int, Turn]] = OrderedDict()
         self._chars = 0
-        self.hits = 0
-        self.misses = 0
 
     def lookup(self, key: CacheKey, seqs: Sequence[int]) -> dict[int, Turn]:
         """The cached turns among `seqs`."""
         entry = self._sessions.get(key)
         if entry is None:
-            self.misses += len(seqs)
             return {}
         self._sessions.move_to_end(key)
-        found = {s: entry[s] for s in seqs if s in entry}
-        self.hits += len(found)
-        self.misses += len(seqs) - len(found)
-        return found
+        return {s: entry[s] for s in seqs if s in entry}
 
     def store(self, key: CacheKey, turns: Iterable[Turn], keep: Sequence[int]) -> None:
         """Add `turns`, and drop the session's cached turns that are not in `keep` (the
