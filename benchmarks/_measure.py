@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,37 @@ def machine() -> dict[str, Any]:
                 model = line.split(":", 1)[1].strip()
                 break
     return {"cores": os.cpu_count(), "cpu": model, "python": sys.version.split()[0]}
+
+
+def bench_parser(name: str, doc: str | None) -> argparse.ArgumentParser:
+    """The parser every `scripts/bench NAME` starts from: its docstring as help, `--json`."""
+    parser = argparse.ArgumentParser(
+        prog=f"scripts/bench {name}",
+        description=doc,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def add_database_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL URL; a scratch database is created on that server",
+    )
+
+
+def report(
+    out: dict[str, Any],
+    as_json: bool,
+    print_table: Callable[[dict[str, Any]], None],
+    *,
+    indent: int | None = None,
+) -> int:
+    """Print the result as one JSON object or as the benchmark's table; the exit code."""
+    if as_json:
+        print(json.dumps(out, indent=indent))
+    else:
+        print_table(out)
+    return 0

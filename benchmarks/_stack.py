@@ -20,6 +20,7 @@ Everything is torn down on exit, also after an error or Ctrl-C.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -39,7 +40,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks._measure import parse_metrics
+from benchmarks._measure import add_database_url, parse_metrics
 from benchmarks.context_data import ASSISTANT_DETAIL, FACTS, FILLER_ASSISTANT, FILLER_USER
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
@@ -316,3 +317,21 @@ async def open_stack(options: StackOptions) -> AsyncIterator[Stack]:
                 if service is not None:
                     _stop(service)
                 _stop(fake)
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `open_stack` (see StackOptions), shared by `overhead` and `soak`."""
+    add_database_url(parser)
+    parser.add_argument("--delay-ms", type=float, default=50.0, help="fake gateway delay")
+    parser.add_argument("--turns", type=int, default=2000, help="turns in the big session")
+    parser.add_argument(
+        "--client-turns", type=int, default=20, help="turns in each client's own session"
+    )
+    parser.add_argument("--chunks", type=int, default=100_000, help="chunks in the collection")
+    parser.add_argument(
+        "--no-optimize",
+        dest="optimize",
+        action="store_false",
+        help="do not build the HNSW index after seeding the chunks",
+    )
+    parser.add_argument("--log-level", default="INFO", help="the service's MCP_LOG_LEVEL")

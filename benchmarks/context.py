@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -26,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks._measure import add_database_url, bench_parser, report
 from benchmarks.context_data import FILLER_ASSISTANT, FILLER_USER, Question, generate
 from mcp_service.api.app import create_app
 from mcp_service.bootstrap import Container, build_container
@@ -205,18 +205,12 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench context")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--database-url", default=None)
+    parser = bench_parser("context", __doc__)
+    add_database_url(parser)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--turns", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args(argv)
-    out = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(out))
-    else:
-        print_table(out)
-    return 0
+    return report(asyncio.run(run(args)), args.json, print_table)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._corpus import documents
+from benchmarks._measure import bench_parser, report
 from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings
@@ -141,17 +141,11 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench ingest", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser = bench_parser("ingest", __doc__)
     parser.add_argument("--docs", type=int, default=120, help="documents in the corpus")
     parser.add_argument("--batch-chunks", type=int, default=256, help="chunks per embed batch")
     parser.add_argument("--rounds", type=int, default=3, help="end-to-end runs (raw: +1)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     args = parser.parse_args(argv)
-    out = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(out, indent=2))
-    else:
-        print_table(out)
-    return 0
+    return report(asyncio.run(run(args)), args.json, print_table, indent=2)

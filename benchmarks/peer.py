@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks._measure import machine, parse_metrics, percentiles
+from benchmarks._measure import bench_parser, machine, parse_metrics, percentiles, report
 from benchmarks.context import import_sessions
 from benchmarks.context_data import Question, SessionScript, generate
 from mcp_service.adapters.embedder import MicroBatchingEmbedder
@@ -239,12 +238,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/bench peer",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser = bench_parser("peer", __doc__)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument(
@@ -267,10 +261,5 @@ def main(argv: list[str]) -> int:
         default=2,
         help="VectorMemoryBlock.similarity_top_k (LlamaIndex default 2)",
     )
-    args = parser.parse_args(argv)  # fmt: skip
-    out = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(out))
-    else:
-        print_table(out)
-    return 0
+    args = parser.parse_args(argv)
+    return report(asyncio.run(run(args)), args.json, print_table)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import statistics
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._corpus import queries, records
+from benchmarks._measure import bench_parser, report
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
@@ -209,8 +209,7 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench search", description=__doc__)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser = bench_parser("search", __doc__)
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--layouts", default="single,spread", help="single, spread or both")
     parser.add_argument("--queries", type=int, default=200, help="timed queries per mode")
@@ -225,9 +224,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
-    out = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(out, indent=2))
-    else:
-        print_table(out)
-    return 0
+    return report(asyncio.run(run(args)), args.json, print_table, indent=2)

@@ -17,17 +17,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import time
 from typing import Any
 
 import httpx
 
-from benchmarks._measure import machine, parse_metrics, percentiles, proc_stats
+from benchmarks._measure import (
+    bench_parser,
+    machine,
+    parse_metrics,
+    percentiles,
+    proc_stats,
+    report,
+)
 from benchmarks._stack import (
     BIG_SESSION,
     Stack,
     StackOptions,
+    add_stack_arguments,
     open_stack,
     questions,
 )
@@ -191,37 +198,12 @@ def print_table(out: dict[str, Any]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/bench soak",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="a PostgreSQL URL; a scratch database is created on that server",
-    )
+    parser = bench_parser("soak", __doc__)
+    add_stack_arguments(parser)
     parser.add_argument("--rps", type=float, default=50.0, help="chat requests per second offered")
     parser.add_argument("--seconds", type=float, default=300.0)
-    parser.add_argument("--delay-ms", type=float, default=50.0, help="fake gateway delay")
-    parser.add_argument("--turns", type=int, default=2000, help="turns in the big session")
-    parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--client-sessions", type=int, default=32)
-    parser.add_argument("--client-turns", type=int, default=20)
     parser.add_argument("--max-inflight", type=int, default=256)
     parser.add_argument("--timeout", type=float, default=60.0, help="per request, seconds")
-    parser.add_argument(
-        "--no-optimize",
-        dest="optimize",
-        action="store_false",
-        help="do not build the HNSW index after seeding the chunks",
-    )
-    parser.add_argument("--log-level", default="INFO", help="the service's MCP_LOG_LEVEL")
-    args = parser.parse_args(argv)  # fmt: skip
-    out = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(out))
-    else:
-        print_table(out)
-    return 0
+    args = parser.parse_args(argv)
+    return report(asyncio.run(run(args)), args.json, print_table)
