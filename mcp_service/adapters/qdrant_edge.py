@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 import qdrant_edge as qe
 
 from mcp_service.adapters import vector_common as vc
+from mcp_service.adapters.qdrant_edge_shard import Shard, flush_and_close, open_shard, to_filter
 from mcp_service.domain.errors import DomainError, VectorStoreUnavailable
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, SearchMode, Turn, TurnHit
 
 T = TypeVar("T")
 
-_CONFIG_FILE = "edge_config.json"  # written by qdrant-edge next to the segments
 _REMEDY = (
     "Point MCP_DATA_DIR at another directory, or delete {base}/chunks and {base}/turns and "
     "re-index (documents and turns are kept in the database) to rebuild the vectors with "
     "the current model."
 )
 _TURN_INDEXES = (vc.TURN_KEYWORD_FIELDS, vc.TURN_INTEGER_FIELDS)
-
-
-@dataclass
-class _Shard:
-    """An open shard and the lock that serialises its writes."""
-
-    path: Path
-    shard: qe.EdgeShard
-    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class QdrantEdgeStore:
@@ -46,8 +35,8 @@ class QdrantEdgeStore:
         self._base_dir = Path(base_dir)
         self._bm25 = qe.Bm25()
         self._dimension: int | None = None
-        self._chunks: _Shard | None = None
-        self._turns: _Shard | None = None
+        self._chunks: Shard | None = None
+        self._turns: Shard | None = None
         self._open_lock = asyncio.Lock()
 
     async def ensure_ready(self, dimension: int) -> None:
@@ -64,16 +53,16 @@ class QdrantEdgeStore:
         remedy = _REMEDY.format(base=self._base_dir)
         chunks_path, turns_path = self._base_dir / "chunks", self._base_dir / "turns"
         chunks = await asyncio.to_thread(
-            _open_shard, chunks_path, dimension, remedy, vc.CHUNK_KEYWORD_FIELDS, ()
+            open_shard, chunks_path, dimension, remedy, vc.CHUNK_KEYWORD_FIELDS, ()
         )
         try:
             turns = await asyncio.to_thread(
-                _open_shard, turns_path, dimension, remedy, *_TURN_INDEXES
+                open_shard, turns_path, dimension, remedy, *_TURN_INDEXES
             )
         except BaseException:
             await asyncio.to_thread(chunks.close)  # leave nothing half open
             raise
-        self._chunks, self._turns = _Shard(chunks_path, chunks), _Shard(turns_path, turns)
+        self._chunks, self._turns = Shard(chunks_path, chunks), Shard(turns_path, turns)
         self._dimension = dimension
 
     async def upsert_chunks(
@@ -97,7 +86,7 @@ class QdrantEdgeStore:
         if top_k <= 0 or vc.selects_nothing(conditions):
             return []
         shard = self._shard("chunks")
-        where = _filter(conditions)
+        where = to_filter(conditions)
         if mode == "hybrid" and vector is not None:
             return await self._hybrid_chunks(shard, vector, query_text, where, top_k)
         if mode == "dense":
@@ -163,7 +152,7 @@ class QdrantEdgeStore:
     ) -> list[TurnHit]:
         if top_k <= 0:
             return []
-        where = _filter(vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq))
+        where = to_filter(vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq))
         request = self._fused(vector, query_text, where, top_k, vc.TURN_FUSION)
         points = await self._call(self._shard("turns"), "search", lambda s: s.query(request))
         return [vc.turn_hit(p.payload, p.score) for p in points]
@@ -208,12 +197,12 @@ class QdrantEdgeStore:
         for shard in (self._chunks, self._turns):
             if shard is not None:
                 async with shard.write_lock:
-                    await self._call(shard, "close", _flush_and_close)
+                    await self._call(shard, "close", flush_and_close)
         self._chunks = self._turns = None
         self._dimension = None
 
     async def _hybrid_chunks(
-        self, shard: _Shard, vector: Sequence[float], text: str, where: qe.Filter, top_k: int
+        self, shard: Shard, vector: Sequence[float], text: str, where: qe.Filter, top_k: int
     ) -> list[ChunkHit]:
         # Each leg runs once and RRF fuses them here, exactly as Qdrant's Rrf would
         # (1 / (k + rank)); that also tells which leg found each hit, and payloads are
@@ -269,7 +258,7 @@ class QdrantEdgeStore:
     def _lexical(self, text: str) -> qe.Query:
         return qe.Query.Nearest(self._bm25.embed_query(text), using=vc.SPARSE_VECTOR)
 
-    async def _upsert(self, shard: _Shard, points: list[vc.PointData]) -> None:
+    async def _upsert(self, shard: Shard, points: list[vc.PointData]) -> None:
         if not points:
             return
 
@@ -291,20 +280,20 @@ class QdrantEdgeStore:
         async with shard.write_lock:
             await self._call(shard, "upsert", write)
 
-    async def _delete(self, shard: _Shard, conditions: list[vc.Condition]) -> None:
+    async def _delete(self, shard: Shard, conditions: list[vc.Condition]) -> None:
         if vc.selects_nothing(conditions):
             return
-        operation = qe.UpdateOperation.delete_points_by_filter(_filter(conditions))
+        operation = qe.UpdateOperation.delete_points_by_filter(to_filter(conditions))
         async with shard.write_lock:
             await self._call(shard, "delete", lambda s: s.update(operation))
 
-    async def _count(self, shard: _Shard, conditions: list[vc.Condition]) -> int:
+    async def _count(self, shard: Shard, conditions: list[vc.Condition]) -> int:
         if vc.selects_nothing(conditions):
             return 0
-        request = qe.CountRequest(exact=True, filter=_filter(conditions))
+        request = qe.CountRequest(exact=True, filter=to_filter(conditions))
         return await self._call(shard, "count", lambda s: s.count(request))
 
-    async def _call(self, shard: _Shard, action: str, func: Callable[[qe.EdgeShard], T]) -> T:
+    async def _call(self, shard: Shard, action: str, func: Callable[[qe.EdgeShard], T]) -> T:
         try:
             return await asyncio.to_thread(func, shard.shard)
         except DomainError:
@@ -316,7 +305,7 @@ class QdrantEdgeStore:
                 f"Qdrant Edge shard {shard.path} failed to {action}: {exc}"
             ) from exc
 
-    def _shard(self, name: str) -> _Shard:
+    def _shard(self, name: str) -> Shard:
         shard = self._chunks if name == "chunks" else self._turns
         if shard is None:
             raise VectorStoreUnavailable(
@@ -329,80 +318,3 @@ class QdrantEdgeStore:
         self._shard("chunks")
         assert self._dimension is not None
         return self._dimension
-
-
-def _open_shard(
-    path: Path, dimension: int, remedy: str, keywords: Sequence[str], integers: Sequence[str]
-) -> qe.EdgeShard:
-    """Create the shard, or load it after checking its vectors fit `dimension`."""
-    config = qe.EdgeConfig(
-        vectors={vc.DENSE_VECTOR: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
-        sparse_vectors={vc.SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-    )
-    try:
-        if path.is_dir() and any(path.iterdir()):
-            shard = _load(path, dimension, config, remedy)
-        else:
-            shard = qe.EdgeShard.create(str(path), config)
-    except DomainError:
-        raise
-    except Exception as exc:  # qdrant-edge raises bare `Exception`; see QdrantEdgeStore._call
-        raise VectorStoreUnavailable(f"cannot open Qdrant Edge shard {path}: {exc}") from exc
-    try:
-        _ensure_indexes(shard, keywords, integers)
-    except Exception as exc:
-        shard.close()
-        raise VectorStoreUnavailable(f"cannot index Qdrant Edge shard {path}: {exc}") from exc
-    return shard
-
-
-def _load(path: Path, dimension: int, config: qe.EdgeConfig, remedy: str) -> qe.EdgeShard:
-    # Read the stored size first: the library's own incompatibility error names neither
-    # the directory nor what to do about it.
-    stored = _stored_dense_size(path)
-    if stored is not None and stored != dimension:
-        raise vc.mismatch(f"The vector store {path}", stored, dimension, remedy)
-    try:
-        return qe.EdgeShard.load(str(path), config)
-    except Exception as exc:
-        if "incompatible" not in str(exc).lower():
-            raise
-        raise vc.mismatch(f"The vector store {path}", stored, dimension, remedy) from exc
-
-
-def _stored_dense_size(path: Path) -> int | None:
-    try:
-        config = json.loads((path / _CONFIG_FILE).read_text(encoding="utf-8"))
-        size = config["vectors"][vc.DENSE_VECTOR]["size"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # unknown layout: EdgeShard.load still checks compatibility
-    return size if isinstance(size, int) else None
-
-
-def _ensure_indexes(shard: qe.EdgeShard, keywords: Sequence[str], integers: Sequence[str]) -> None:
-    # Without these, a filtered query scans every point (60 ms vs 1 ms at 200k points).
-    present = set(shard.info().payload_schema)
-    wanted = [(name, qe.PayloadSchemaType.Keyword) for name in keywords]
-    wanted += [(name, qe.PayloadSchemaType.Integer) for name in integers]
-    for name, schema in wanted:
-        if name not in present:
-            shard.update(qe.UpdateOperation.create_field_index(name, schema))
-
-
-def _flush_and_close(shard: qe.EdgeShard) -> None:
-    shard.flush()
-    shard.close()
-
-
-def _filter(conditions: Sequence[vc.Condition]) -> qe.Filter:
-    return qe.Filter(must=[_condition(c) for c in conditions])
-
-
-def _condition(condition: vc.Condition) -> qe.FieldCondition:
-    match condition:
-        case vc.Equals(key, value):
-            return qe.FieldCondition(key=key, match=qe.MatchValue(value))
-        case vc.AnyOf(key):
-            return qe.FieldCondition(key=key, match=qe.MatchAny(condition.as_list()))
-        case vc.Below(key, bound):
-            return qe.FieldCondition(key=key, range=qe.RangeFloat(lt=bound))
