@@ -27,7 +27,7 @@ from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings
 from mcp_service.domain.chunking import chunk_blocks
 from mcp_service.domain.documents import ParsedDocument
-from mcp_service.services.knowledge import FileInput
+from mcp_service.services.knowledge.collections import FileInput
 
 
 def chunk_texts(c: Container, files: list[FileInput]) -> tuple[list[str], float]:

@@ -37,7 +37,7 @@ from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
 from mcp_service.domain.model import Chunk, SearchMode
-from mcp_service.services.knowledge import DocumentInput
+from mcp_service.services.knowledge.collections import DocumentInput
 
 DIM = 384
 MODES: tuple[SearchMode, ...] = ("dense", "lexical", "hybrid")

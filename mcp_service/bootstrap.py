@@ -23,17 +23,17 @@ from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.config import Settings
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
-from mcp_service.services.chat import ChatService
-from mcp_service.services.context import ContextService
+from mcp_service.services.conversation.chat import ChatService
+from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.idempotency import IdempotencyService
+from mcp_service.services.conversation.memory import EMBED_TURNS, MemoryJobs
+from mcp_service.services.conversation.memory_tools import MemoryTools
+from mcp_service.services.conversation.sessions import SessionService
+from mcp_service.services.conversation.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig, utc_now
-from mcp_service.services.idempotency import IdempotencyService
-from mcp_service.services.keys import KeyService
-from mcp_service.services.knowledge import IngestLimits, KnowledgeService
-from mcp_service.services.memory import EMBED_TURNS, MemoryJobs
-from mcp_service.services.memory_tools import MemoryTools
-from mcp_service.services.operations import Operations, build_operations
-from mcp_service.services.sessions import SessionService
-from mcp_service.services.summarizers import ExtractiveSummarizer, LLMSummarizer
+from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.operations import Operations, build_operations
+from mcp_service.services.knowledge.collections import IngestLimits, KnowledgeService
 from mcp_service.services.worker import Worker
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ class Principal:
     tenant_id: str
     roles: frozenset[str]
     key_id: str | None = None
-    superadmin: bool = False  # may manage every tenant (see services/keys.py)
+    superadmin: bool = False  # may manage every tenant (see services/governance/keys.py)
 
     @property
     def operator(self) -> Operator:

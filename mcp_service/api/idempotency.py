@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from mcp_service.bootstrap import Container
 from mcp_service.domain.errors import DomainError, GatewayError
 from mcp_service.domain.model import JSON
-from mcp_service.services.idempotency import StoredResult
+from mcp_service.services.conversation.idempotency import StoredResult
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"

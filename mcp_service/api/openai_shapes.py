@@ -16,10 +16,10 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_service.api.errors import status_for
-from mcp_service.api.schemas import ID_PATTERN
+from mcp_service.api.schemas.conversation import ID_PATTERN
 from mcp_service.domain import errors as e
 from mcp_service.domain.model import JSON
-from mcp_service.services.chat import ChatResult
+from mcp_service.services.conversation.chat_result import ChatResult
 
 log = logging.getLogger(__name__)
 

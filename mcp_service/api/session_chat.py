@@ -18,12 +18,12 @@ from fastapi.responses import JSONResponse, Response
 
 from mcp_service.api import errors, sse
 from mcp_service.api import idempotency as idem
-from mcp_service.api.schemas import ChatIn
+from mcp_service.api.schemas.conversation import ChatIn
 from mcp_service.bootstrap import Container
 from mcp_service.domain.errors import DomainError
 from mcp_service.domain.model import JSON
-from mcp_service.services.chat import ChatResult
-from mcp_service.services.streaming import ChatStream
+from mcp_service.services.conversation.chat_result import ChatResult
+from mcp_service.services.conversation.streaming import ChatStream
 
 log = logging.getLogger(__name__)
 

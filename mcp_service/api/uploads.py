@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from mcp_service.api.errors import problem
 from mcp_service.domain.errors import InvalidInput
-from mcp_service.services.knowledge import FileInput, IngestReceipt
+from mcp_service.services.knowledge.collections import FileInput, IngestReceipt
 
 MAX_FILES = 10_000
 INGEST_BODY: dict[str, Any] = {

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.cli.ingest_remote import RemoteError, RemoteIngest
 from mcp_service.config import get_settings
-from mcp_service.services.knowledge import FileInput, IngestOutcome, KnowledgeService
+from mcp_service.services.knowledge.collections import FileInput, IngestOutcome, KnowledgeService
 
 DEFAULT_BATCH_BYTES = 6 * 1024 * 1024  # under the server's default MCP_MAX_BODY_BYTES (8 MiB)
 LOCAL_BATCH_BYTES = 64 * 1024 * 1024  # in process: files read into memory per pipeline run

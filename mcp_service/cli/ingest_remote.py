@@ -10,7 +10,7 @@ from typing import Any, Self
 
 import httpx
 
-from mcp_service.services.knowledge import FileInput, IngestOutcome
+from mcp_service.services.knowledge.collections import FileInput, IngestOutcome
 
 TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=600.0, pool=10.0)
 DONE = ("done", "dead")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.domain.repositories import UnitOfWorkFactory
+from mcp_service.services.conversation.turn_cache import TurnCache
 from mcp_service.services.observability import NullObserver, Observer
-from mcp_service.services.turn_cache import TurnCache
 
 
 def utc_now() -> datetime:

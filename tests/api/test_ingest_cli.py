@@ -15,7 +15,7 @@ from mcp_service.api.app import create_app
 from mcp_service.bootstrap import Container
 from mcp_service.cli.ingest import Tally, discover, ingest_local, read_batch
 from mcp_service.cli.ingest_remote import RemoteIngest
-from mcp_service.services.knowledge import IngestLimits
+from mcp_service.services.knowledge.collections import IngestLimits
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 

@@ -11,8 +11,8 @@ from mcp_service.adapters.db.engine import current_revision, head_revision, make
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.domain.model import NewTurn
+from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import SessionService
 from tests.fakes import FakeTokenCounter
 
 
@@ -115,7 +115,7 @@ async def test_another_tenant_cannot_see_a_session(uow_factory: SqlUnitOfWorkFac
 
 
 async def test_facts_remembered_at_the_same_time_are_all_kept(database_url: str) -> None:
-    from mcp_service.services.memory_tools import MemoryTools
+    from mcp_service.services.conversation.memory_tools import MemoryTools
 
     engine = make_engine(database_url)
     uow = SqlUnitOfWorkFactory(engine)

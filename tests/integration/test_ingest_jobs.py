@@ -13,8 +13,8 @@ from mcp_service.adapters.db.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFac
 from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.services.ingest_jobs import LeaseLost
-from mcp_service.services.knowledge import FileInput, IngestLimits, KnowledgeService
+from mcp_service.services.knowledge.collections import FileInput, IngestLimits, KnowledgeService
+from mcp_service.services.knowledge.ingest_jobs import LeaseLost
 from mcp_service.services.worker import Worker
 from tests.integration.test_ingest_pipeline import Env, T, make_deps
 

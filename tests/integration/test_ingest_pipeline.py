@@ -19,7 +19,7 @@ from mcp_service.adapters.parsers import DocumentParsers
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.services.deps import Deps, ServiceConfig
-from mcp_service.services.knowledge import FileInput, IngestLimits, KnowledgeService
+from mcp_service.services.knowledge.collections import FileInput, IngestLimits, KnowledgeService
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ingest"
 T = "acme"

@@ -16,11 +16,11 @@ from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.domain.model import NewTurn, Turn
-from mcp_service.services.context import ContextService
+from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.memory import MemoryJobs
+from mcp_service.services.conversation.sessions import SessionService
+from mcp_service.services.conversation.summarizers import ExtractiveSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig
-from mcp_service.services.memory import MemoryJobs
-from mcp_service.services.sessions import SessionService
-from mcp_service.services.summarizers import ExtractiveSummarizer
 from mcp_service.services.worker import Worker
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

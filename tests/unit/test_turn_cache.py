@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mcp_service.domain.model import Turn
-from mcp_service.services.turn_cache import TurnCache
+from mcp_service.services.conversation.turn_cache import TurnCache
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

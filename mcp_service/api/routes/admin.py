@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from mcp_service.api.deps import AdminPrincipal, ContainerDep
-from mcp_service.api.ops_schemas import (
+from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.schemas.ops import (
     ApiKeyCreated,
     ApiKeyIn,
     ApiKeyOut,
@@ -16,8 +17,7 @@ from mcp_service.api.ops_schemas import (
     TenantOut,
     TenantPatch,
 )
-from mcp_service.api.pagination import decode_cursor, encode_cursor
-from mcp_service.services.keys import expiry
+from mcp_service.services.governance.keys import expiry
 
 router = APIRouter(tags=["admin"])
 

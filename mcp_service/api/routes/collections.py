@@ -10,11 +10,16 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from mcp_service.api.deps import ContainerDep, IngestPrincipal
-from mcp_service.api.knowledge_schemas import InlineDocumentsIn, SearchRequest
-from mcp_service.api.schemas import NAME_PATTERN, CollectionIn, CollectionOut, DocumentOut
+from mcp_service.api.schemas.conversation import (
+    NAME_PATTERN,
+    CollectionIn,
+    CollectionOut,
+    DocumentOut,
+)
+from mcp_service.api.schemas.knowledge import InlineDocumentsIn, SearchRequest
 from mcp_service.api.uploads import INGEST_BODY as _INGEST_BODY
 from mcp_service.api.uploads import read_files, receipt_response
-from mcp_service.services.knowledge import DocumentInput
+from mcp_service.services.knowledge.collections import DocumentInput
 
 router = APIRouter(prefix="/v1/collections", tags=["knowledge"])
 

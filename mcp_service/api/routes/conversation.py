@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from mcp_service.api import idempotency as idem
 from mcp_service.api.deps import ChatPrincipal, ContainerDep
 from mcp_service.api.pagination import decode_cursor, encode_cursor
-from mcp_service.api.schemas import ChatIn, ContextIn, TurnOut, TurnsIn
+from mcp_service.api.schemas.conversation import ChatIn, ContextIn, TurnOut, TurnsIn
 from mcp_service.api.session_chat import problem, session_chat
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import NewTurn

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from mcp_service.api.deps import ContainerDep, PrincipalDep
-from mcp_service.services.ingest_jobs import public_progress
+from mcp_service.services.knowledge.ingest_jobs import public_progress
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -32,7 +32,7 @@ from mcp_service.api.openai_shapes import (
 )
 from mcp_service.bootstrap import Container
 from mcp_service.domain.errors import DomainError
-from mcp_service.services.streaming import ChatStream
+from mcp_service.services.conversation.streaming import ChatStream
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Query, Response
 
 from mcp_service.api.deps import AdminPrincipal, ContainerDep
-from mcp_service.api.ops_schemas import RetentionPolicyIn, policy_out
 from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.schemas.ops import RetentionPolicyIn, policy_out
 from mcp_service.domain.errors import InvalidInput
 
 router = APIRouter(tags=["retention"])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from mcp_service.api.deps import ChatPrincipal, ContainerDep
 from mcp_service.api.pagination import decode_cursor, encode_cursor
-from mcp_service.api.schemas import SessionCreate, SessionFields, SessionOut
+from mcp_service.api.schemas.conversation import SessionCreate, SessionFields, SessionOut
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 

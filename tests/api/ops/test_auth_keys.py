@@ -171,7 +171,7 @@ def test_cli_bootstraps_the_first_admin_key(
     from mcp_service.cli import main
     from mcp_service.config import get_settings
     from mcp_service.services.deps import utc_now
-    from mcp_service.services.keys import KeyService
+    from mcp_service.services.governance.keys import KeyService
 
     monkeypatch.setenv("MCP_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("MCP_DATA_DIR", str(tmp_path))

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.domain.model import JSON, Chunk, Collection, Document, NewTurn, Summary
 from mcp_service.domain.ports import VectorStore
+from mcp_service.services.conversation.memory import MemoryJobs
+from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.deps import Deps
-from mcp_service.services.memory import MemoryJobs
-from mcp_service.services.retention import RetentionService
-from mcp_service.services.sessions import SessionService
+from mcp_service.services.governance.retention import RetentionService
 from mcp_service.services.worker import Worker
 
 NOW = datetime.now(UTC).replace(microsecond=0)

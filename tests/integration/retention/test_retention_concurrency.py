@@ -7,8 +7,8 @@ import asyncio
 from datetime import timedelta
 
 from mcp_service.adapters.db.engine import make_engine
-from mcp_service.services.retention import RetentionBusy, RetentionService
-from mcp_service.services.sweeper import RetentionSweeper
+from mcp_service.services.governance.retention import RetentionBusy, RetentionService
+from mcp_service.services.governance.sweeper import RetentionSweeper
 from tests.integration.retention.seed import World
 
 POLICY = {"turn_max_age_days": 30, "session_idle_days": 60, "enabled": True}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.services.memory import SUMMARIZE
+from mcp_service.services.conversation.memory import SUMMARIZE
 from tests.integration.retention.seed import World
 
 POLICY = {

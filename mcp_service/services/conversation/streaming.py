@@ -20,8 +20,8 @@ from mcp_service.domain.model import JSON, NewTurn, Turn, Usage
 from mcp_service.services.deps import Deps
 
 if TYPE_CHECKING:
-    from mcp_service.services.chat import ChatResult
-    from mcp_service.services.sessions import SessionSnapshot
+    from mcp_service.services.conversation.chat_result import ChatResult
+    from mcp_service.services.conversation.snapshot import SessionSnapshot
 
 CLIENT_GONE = "client_disconnected"
 GATEWAY_FAILED = "gateway_error"

@@ -24,7 +24,7 @@ from mcp_service.domain.model import Chunk, Document
 from mcp_service.domain.ports import DocumentParser
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
-from mcp_service.services.ingest_inputs import Candidate, IngestOutcome, parse_candidate
+from mcp_service.services.knowledge.ingest_inputs import Candidate, IngestOutcome, parse_candidate
 
 log = logging.getLogger(__name__)
 ID_NAMESPACE = uuid.UUID("0b8f4a52-6c1e-5d2a-9f3b-7e4c1a9d2b60")  # never change: ids derive

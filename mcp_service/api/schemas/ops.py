@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from mcp_service.api.schemas import PolicyIn as ContextPolicyIn
-from mcp_service.api.schemas import Strict
+from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
+from mcp_service.api.schemas.conversation import Strict
 from mcp_service.domain.access import ApiKey
 from mcp_service.domain.model import Tenant
 from mcp_service.domain.retention import RetentionPolicy

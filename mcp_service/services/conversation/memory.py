@@ -18,7 +18,7 @@ from mcp_service.services.deps import Deps
 from mcp_service.services.worker import BatchHandler
 
 if TYPE_CHECKING:
-    from mcp_service.services.sessions import SessionSnapshot
+    from mcp_service.services.conversation.snapshot import SessionSnapshot
 
 log = logging.getLogger(__name__)
 

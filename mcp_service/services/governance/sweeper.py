@@ -2,7 +2,7 @@
 
 Safe with many replicas: each tick first takes the lease `retention:schedule` for most
 of an interval (and keeps it), so one sweep runs per interval across the cluster; each
-tenant's run then holds that tenant's own lease (see services/retention.py).
+tenant's run then holds that tenant's own lease (see services/governance/retention.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import uuid
 
 from mcp_service.domain.retention import Receipt
-from mcp_service.services.retention import RetentionBusy, RetentionService
+from mcp_service.services.governance.retention import RetentionBusy, RetentionService
 
 log = logging.getLogger(__name__)
 SCHEDULE_LEASE = "retention:schedule"

@@ -18,9 +18,10 @@ from mcp_service.domain.model import (
     Turn,
 )
 from mcp_service.domain.repositories import UnitOfWork
+from mcp_service.services.conversation.memory import enqueue_memory_jobs
+from mcp_service.services.conversation.snapshot import SessionSnapshot
 from mcp_service.services.deps import Deps
-from mcp_service.services.memory import enqueue_memory_jobs
-from mcp_service.services.usage import record_usage
+from mcp_service.services.governance.usage import record_usage
 from mcp_service.services.validation import require_message
 
 UPDATABLE = (
@@ -195,18 +196,6 @@ class SessionService:
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
             return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
-
-
-@dataclass(frozen=True)
-class SessionSnapshot:
-    """What writing turns needs to know about their session, read before the write
-    transaction (so the single SQLite writer holds its lock only for the writes).
-    `session` is None when it did not exist yet. Slightly stale is fine: the policy and
-    summary position only decide which background jobs to queue."""
-
-    session: Session | None
-    policy: ContextPolicy
-    summary_through: int
 
 
 async def read_snapshot(deps: Deps, tenant_id: str, session_id: str) -> SessionSnapshot:

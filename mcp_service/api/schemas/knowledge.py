@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from mcp_service.api.schemas import DocumentIn, SearchIn, Strict
+from mcp_service.api.schemas.conversation import DocumentIn, SearchIn, Strict
 
 
 class InlineDocumentIn(DocumentIn):

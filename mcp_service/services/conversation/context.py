@@ -10,9 +10,10 @@ from mcp_service.domain.assembly import AssembledContext, ContextInputs, assembl
 from mcp_service.domain.errors import VectorStoreUnavailable
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.domain.repositories import UnitOfWork
+from mcp_service.services.conversation.sessions import merge_policy, new_session
+from mcp_service.services.conversation.snapshot import SessionSnapshot
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
-from mcp_service.services.sessions import SessionSnapshot, merge_policy, new_session
 from mcp_service.services.validation import require_message
 
 RECENCY_HALF_LIFE_DAYS = 30.0

@@ -12,7 +12,7 @@ from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import Session
 from mcp_service.domain.retention import USER_ERASURE, Counts, Receipt
 from mcp_service.services.deps import Deps
-from mcp_service.services.purge import Purger
+from mcp_service.services.governance.purge import Purger
 
 PAGE = 200
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from mcp_service.domain.model import Session
 from mcp_service.domain.ops_ports import PurgeRepository
 from mcp_service.domain.retention import Counts, Cutoffs, RetentionSpec
+from mcp_service.services.conversation.memory import EMBED_TURNS, SUMMARIZE
 from mcp_service.services.deps import Deps
-from mcp_service.services.memory import EMBED_TURNS, SUMMARIZE
 
 Heartbeat = Callable[[], Awaitable[None]]
 

@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from mcp_service.domain.errors import GatewayError
 from mcp_service.domain.model import JSON, Completion, NewTurn, Session, Turn, Usage
-from mcp_service.services.context import ContextService
+from mcp_service.services.conversation.chat_result import ChatResult
+from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.sessions import record_turns
+from mcp_service.services.conversation.snapshot import SessionSnapshot
+from mcp_service.services.conversation.streaming import ChatStream, StreamSetup
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import SessionSnapshot, record_turns
-from mcp_service.services.streaming import ChatStream, StreamSetup
-
-
-@dataclass(frozen=True)
-class ChatResult:
-    user_turn: Turn
-    reply: Turn
-    usage: JSON
-    report: JSON
-    model: str
-
-    @property
-    def finish_reason(self) -> str | None:
-        reason = self.reply.metadata.get("finish_reason")
-        return str(reason) if reason is not None else None
-
-    @property
-    def error(self) -> str | None:
-        """Why the reply is incomplete (None when it is complete)."""
-        error = self.reply.metadata.get("error") or self.reply.metadata.get("incomplete_reason")
-        return str(error) if self.reply.status != "complete" and error else None
 
 
 class ChatService:

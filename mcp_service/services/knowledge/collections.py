@@ -14,7 +14,7 @@ from mcp_service.domain.model import JSON, ChunkHit, Collection, Document, Job, 
 from mcp_service.domain.ports import DocumentParser
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
-from mcp_service.services.ingest_inputs import (
+from mcp_service.services.knowledge.ingest_inputs import (
     Candidate,
     DocumentInput,
     FileInput,
@@ -24,8 +24,8 @@ from mcp_service.services.ingest_inputs import (
     legacy_hash,
     parse_candidate,
 )
-from mcp_service.services.ingest_jobs import IngestJobs
-from mcp_service.services.ingest_pipeline import (
+from mcp_service.services.knowledge.ingest_jobs import IngestJobs
+from mcp_service.services.knowledge.ingest_pipeline import (
     Batch,
     DoneHook,
     IngestPipeline,

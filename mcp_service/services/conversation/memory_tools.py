@@ -7,8 +7,8 @@ from typing import Any
 
 from mcp_service.domain.errors import InvalidInput, NotFound
 from mcp_service.domain.model import ChunkHit, SearchMode, Session
+from mcp_service.services.conversation.sessions import ensure_session
 from mcp_service.services.deps import Deps
-from mcp_service.services.sessions import ensure_session
 
 MAX_FACT_KEY_CHARS = 100
 MAX_FACT_VALUE_CHARS = 2000

@@ -18,8 +18,8 @@ from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import JSON, Job
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
-from mcp_service.services.ingest_inputs import Candidate
-from mcp_service.services.ingest_pipeline import (
+from mcp_service.services.knowledge.ingest_inputs import Candidate
+from mcp_service.services.knowledge.ingest_pipeline import (
     Batch,
     IngestPipeline,
     LeaseLost,

@@ -24,7 +24,7 @@ from mcp_service.domain.retention import (
     parse_policy,
 )
 from mcp_service.services.deps import Deps
-from mcp_service.services.purge import Purger
+from mcp_service.services.governance.purge import Purger
 
 log = logging.getLogger(__name__)
 POLICY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")

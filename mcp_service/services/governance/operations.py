@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mcp_service.services.deps import Deps
-from mcp_service.services.erasure import ErasureService
-from mcp_service.services.keys import KeyService
-from mcp_service.services.retention import RetentionService
-from mcp_service.services.sweeper import RetentionSweeper
-from mcp_service.services.tenants import TenantService
-from mcp_service.services.usage import UsageService
+from mcp_service.services.governance.erasure import ErasureService
+from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.retention import RetentionService
+from mcp_service.services.governance.sweeper import RetentionSweeper
+from mcp_service.services.governance.tenants import TenantService
+from mcp_service.services.governance.usage import UsageService
 
 
 @dataclass

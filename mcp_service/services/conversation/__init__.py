@@ -1,0 +1,1 @@
+"""Conversation use cases: sessions, turns, context assembly, the chat turn, memory."""

@@ -1,0 +1,1 @@
+"""Governance use cases: tenants, API keys, retention, erasure, purging, usage."""

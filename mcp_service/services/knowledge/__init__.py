@@ -1,0 +1,1 @@
+"""Knowledge use cases: collections, ingestion (inputs, pipeline, durable jobs), search."""
