@@ -56,6 +56,7 @@ class UsageEvent:
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime
+    api_key_id: str | None = None  # the key that made the call (None: auth disabled)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class SqlUsageRepository:
                 prompt_tokens=event.prompt_tokens,
                 completion_tokens=event.completion_tokens,
                 created_at=event.created_at,
+                api_key_id=event.api_key_id,
             )
         )
 
