@@ -8,6 +8,7 @@ from datetime import datetime
 from mcp_service.domain.access import USAGE_GROUPS, UsageEvent, UsageGroup
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import Session, Turn
+from mcp_service.domain.pricing import Prices, cost
 from mcp_service.domain.repositories import UnitOfWork, UnitOfWorkFactory
 from mcp_service.services.governance.call_scope import current_caller
 from mcp_service.services.governance.quotas import add_tokens
@@ -68,3 +69,27 @@ class UsageService:
             return await uow.usage.totals(
                 tenant_id, group_by=group_by, start=start, end=end, after=after, limit=limit
             )
+
+    async def costs(
+        self,
+        tenant_id: str,
+        prices: Prices,
+        *,
+        group_by: str,
+        groups: Sequence[UsageGroup],
+        start: datetime | None,
+        end: datetime | None,
+    ) -> dict[str | None, tuple[float, list[str]]]:
+        """Per group: the cost of its priced models, and the models without a price."""
+        async with self.uow() as uow:
+            rows = await uow.usage.by_model(
+                tenant_id, group_by=group_by, keys=[g.key for g in groups], start=start, end=end
+            )
+        out: dict[str | None, tuple[float, list[str]]] = {g.key: (0.0, []) for g in groups}
+        for key, model, prompt, completion in rows:
+            total, unpriced = out.setdefault(key, (0.0, []))
+            priced = cost(prices, model, prompt, completion)
+            if priced is None:
+                unpriced.append(model or "(unknown)")
+            out[key] = (total + (priced or 0.0), sorted(unpriced))
+        return out
