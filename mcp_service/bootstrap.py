@@ -35,6 +35,7 @@ from mcp_service.services.deps import Deps, ServiceConfig, utc_now
 from mcp_service.services.governance.audit import AuditService
 from mcp_service.services.governance.guarded import GuardedContextService, ScopedSummarizer
 from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.masked_store import MaskedStore
 from mcp_service.services.governance.operations import Operations, build_operations
 from mcp_service.services.governance.quotas import QuotaService
 from mcp_service.services.governance.redaction import RedactingGateway, Redactor
@@ -204,7 +205,7 @@ async def build_container(
 
     closers.insert(0, close_uow)  # closed last, just before the engine
     deps = Deps(
-        uow=uow,
+        uow=MaskedStore(uow, redactor) if settings.pii_store == "mask" else uow,
         vectors=vectors,
         embedder=embedder,
         counter=counter,

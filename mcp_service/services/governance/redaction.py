@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 
 from mcp_service.domain.model import JSON, Completion, Message
 from mcp_service.domain.pii import (
+    PLACEHOLDER,
     Finding,
     MaskCounts,
     Mode,
@@ -67,10 +68,12 @@ class Redactor:
             raise PiiBlocked(kinds_in(found), field=field)
 
     async def placeholders(
-        self, scope: SessionScope | None, found: list[Finding]
+        self, scope: SessionScope | None, found: list[Finding], texts: Sequence[str] = ()
     ) -> PlaceholderMap:
-        """The session's map with a number for every value found (new ones saved)."""
-        if scope is None or not found:
+        """The session's map with a number for every value found (new ones saved). With
+        nothing found, the vault is read only if the texts carry placeholders already
+        (history stored masked): the reply may repeat them."""
+        if scope is None or not (found or any(PLACEHOLDER.search(t) for t in texts)):
             return PlaceholderMap()
         tenant_id, session_id = scope.tenant_id, scope.session_id
         async with self.uow() as uow:
@@ -115,7 +118,8 @@ class RedactingGateway:
         if every and mode == "block" and scope is None:
             # Nothing checked this input before it got here: refuse rather than guess.
             raise PiiBlocked(kinds_in(every), field="messages")
-        placeholders = await self.redactor.placeholders(scope, every)
+        texts = [m.content for m in messages]
+        placeholders = await self.redactor.placeholders(scope, every, texts)
         counts = MaskCounts()
         masked = [
             dataclasses.replace(m, content=mask(m.content, fs, placeholders, counts)) if fs else m
