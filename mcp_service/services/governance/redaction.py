@@ -13,6 +13,7 @@ import asyncio
 import copy
 import dataclasses
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 
 from mcp_service.domain.model import JSON, Completion, Message
@@ -37,6 +38,8 @@ from mcp_service.services.governance.call_scope import SessionScope, current_ses
 log = logging.getLogger(__name__)
 TENANT_SETTING = "pii_redaction"
 _THREAD_ABOVE_CHARS = 20_000  # detection of long prompts runs off the event loop
+_CACHE_ENTRIES = 4096  # texts whose findings are remembered (history turns repeat)
+_CACHE_MAX_CHARS = 32_000
 
 
 class Redactor:
@@ -47,6 +50,7 @@ class Redactor:
         self.uow = uow
         self.detector = detector
         self.default_mode = default_mode
+        self._seen: OrderedDict[str, list[Finding]] = OrderedDict()
 
     async def mode_for(self, tenant_id: str | None) -> Mode:
         if tenant_id is None:
@@ -57,9 +61,24 @@ class Redactor:
         return parse_mode(raw, self.default_mode)
 
     async def find(self, texts: Sequence[str]) -> list[list[Finding]]:
-        if sum(len(t) for t in texts) > _THREAD_ABOVE_CHARS:
-            return await asyncio.to_thread(lambda: [self.detector.find(t) for t in texts])
-        return [self.detector.find(t) for t in texts]
+        """Findings per text. A prompt re-sends the same history turns on every call, so
+        results are remembered per text (bounded); only new texts are scanned."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if sum(len(t) for t in todo) > _THREAD_ABOVE_CHARS:
+            found = await asyncio.to_thread(lambda: [self.detector.find(t) for t in todo])
+        else:
+            found = [self.detector.find(t) for t in todo]
+        fresh = dict(zip(todo, found, strict=True))
+        out = [fresh[t] if t in fresh else self._seen[t] for t in texts]
+        for text, result in fresh.items():
+            if len(text) <= _CACHE_MAX_CHARS:
+                self._seen[text] = result
+        for text in texts:
+            if text in self._seen:
+                self._seen.move_to_end(text)
+        while len(self._seen) > _CACHE_ENTRIES:
+            self._seen.popitem(last=False)
+        return out
 
     async def refuse_if_found(self, text: str, *, field: str = "message") -> None:
         """Mode `block`: raise PiiBlocked naming the kinds in `text`."""
