@@ -15,6 +15,16 @@ from mcp_service.domain.access import UsageEvent, UsageGroup
 from mcp_service.domain.errors import InvalidInput
 
 
+def _between(start: datetime | None, end: datetime | None) -> list[Any]:
+    """The conditions of a [start, end) time range (either end open)."""
+    conditions: list[Any] = []
+    if start is not None:
+        conditions.append(UsageRow.created_at >= start)
+    if end is not None:
+        conditions.append(UsageRow.created_at < end)
+    return conditions
+
+
 class SqlUsageRepository:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
@@ -49,11 +59,7 @@ class SqlUsageRepository:
             func.count(),
             func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
             func.coalesce(func.sum(UsageRow.completion_tokens), 0),
-        ).where(UsageRow.tenant_id == tenant_id)
-        if start is not None:
-            stmt = stmt.where(UsageRow.created_at >= start)
-        if end is not None:
-            stmt = stmt.where(UsageRow.created_at < end)
+        ).where(UsageRow.tenant_id == tenant_id, *_between(start, end))
         if after is not None:
             stmt = stmt.where(key > after)
         rows = await self.db.execute(stmt.group_by(key).order_by(key).limit(limit))
@@ -77,11 +83,11 @@ class SqlUsageRepository:
             UsageRow.model,
             func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
             func.coalesce(func.sum(UsageRow.completion_tokens), 0),
-        ).where(UsageRow.tenant_id == tenant_id, key.in_([k or "" for k in keys]))
-        if start is not None:
-            stmt = stmt.where(UsageRow.created_at >= start)
-        if end is not None:
-            stmt = stmt.where(UsageRow.created_at < end)
+        ).where(
+            UsageRow.tenant_id == tenant_id,
+            key.in_([k or "" for k in keys]),
+            *_between(start, end),
+        )
         rows = await self.db.execute(stmt.group_by(key, UsageRow.model))
         return [(str(k) if k != "" else None, m, int(p), int(c)) for k, m, p, c in rows.tuples()]
 
