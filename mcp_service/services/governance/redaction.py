@@ -40,6 +40,7 @@ TENANT_SETTING = "pii_redaction"
 _THREAD_ABOVE_CHARS = 20_000  # detection of long prompts runs off the event loop
 _CACHE_ENTRIES = 4096  # texts whose findings are remembered (history turns repeat)
 _CACHE_MAX_CHARS = 32_000
+_CACHE_TOTAL_CHARS = 8_000_000  # at most this much text held by the cache
 
 
 class Redactor:
@@ -51,6 +52,7 @@ class Redactor:
         self.detector = detector
         self.default_mode = default_mode
         self._seen: OrderedDict[str, list[Finding]] = OrderedDict()
+        self._seen_chars = 0
 
     async def mode_for(self, tenant_id: str | None) -> Mode:
         if tenant_id is None:
@@ -73,11 +75,13 @@ class Redactor:
         for text, result in fresh.items():
             if len(text) <= _CACHE_MAX_CHARS:
                 self._seen[text] = result
+                self._seen_chars += len(text)
         for text in texts:
             if text in self._seen:
                 self._seen.move_to_end(text)
-        while len(self._seen) > _CACHE_ENTRIES:
-            self._seen.popitem(last=False)
+        while len(self._seen) > _CACHE_ENTRIES or self._seen_chars > _CACHE_TOTAL_CHARS:
+            evicted, _ = self._seen.popitem(last=False)
+            self._seen_chars -= len(evicted)
         return out
 
     async def refuse_if_found(self, text: str, *, field: str = "message") -> None:
