@@ -74,6 +74,7 @@ def turn_from_row(row: TurnRow) -> Turn:
         status=row.status,
         usage=row.usage,
         latency_ms=row.latency_ms,
+        superseded_at=aware(row.superseded_at) if row.superseded_at else None,
     )
 
 
@@ -92,6 +93,7 @@ TURN_COLUMNS = (
     TURNS.c.status,
     TURNS.c.usage,
     TURNS.c.latency_ms,
+    TURNS.c.superseded_at,
 )
 
 
@@ -111,6 +113,7 @@ def turn_from_columns(row: Any) -> Turn:
         status,
         usage,
         latency,
+        superseded,
     ) = row
     return Turn(
         tenant_id=tenant_id,
@@ -126,6 +129,7 @@ def turn_from_columns(row: Any) -> Turn:
         status=status,
         usage=usage,
         latency_ms=latency,
+        superseded_at=aware(superseded) if superseded else None,
     )
 
 
