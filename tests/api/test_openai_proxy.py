@@ -74,7 +74,7 @@ async def test_errors_come_in_openai_shape(client: httpx.AsyncClient) -> None:
             {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
             {"X-Session-Id": "px2"},
             400,
-            "messages",
+            "messages[0].content[0]",
         ),
     ]
     for body, headers, status, param in cases:

@@ -1,0 +1,91 @@
+"""The OpenAI Conversations and Responses objects over sessions: a conversation is a
+session, its items are the session's turns, a response is a recorded reply."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mcp_service.domain.errors import NotFound
+from mcp_service.domain.model import JSON, Message, Session, Turn
+from mcp_service.services.conversation.sessions import SessionService, record_turns
+from mcp_service.services.conversation.turn_input import new_turn
+from mcp_service.services.deps import Deps
+
+RESPONSE_ID = "response_id"  # reply metadata: the Responses API id it was created as
+# How far after its input a reply is looked for (a concurrent request may write between).
+REPLY_SEARCH_TURNS = 20
+
+
+class ConversationService:
+    def __init__(self, deps: Deps, sessions: SessionService) -> None:
+        self.deps = deps
+        self.sessions = sessions
+
+    async def create(
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        metadata: JSON,
+        items: Sequence[Message] = (),
+        user_id: str | None = None,
+    ) -> Session:
+        """A new session, with initial items recorded as its first turns."""
+        fields: JSON = {"metadata": metadata}
+        if user_id is not None:
+            fields["user_id"] = user_id
+        session = await self.sessions.create(tenant_id, session_id, fields)
+        if items:
+            await self.add_items(tenant_id, session_id, items)
+        return session
+
+    async def add_items(
+        self, tenant_id: str, session_id: str, items: Sequence[Message]
+    ) -> list[Turn]:
+        await self.sessions.get(tenant_id, session_id)  # 404 unless it exists
+        now = self.deps.now()
+        turns = [new_turn(m, self.deps.counter, now) for m in items]
+        return await record_turns(self.deps, tenant_id, session_id, turns)
+
+    async def items(
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int | None,
+        newest_first: bool,
+    ) -> list[Turn]:
+        """The session's current turns, a page at a time, in either order."""
+        async with self.deps.uow() as uow:
+            if await uow.sessions.get(tenant_id, session_id) is None:
+                raise NotFound(f"conversation {session_id!r} not found", field="conversation_id")
+            if newest_first:
+                return list(
+                    reversed(
+                        await uow.turns.recent(
+                            tenant_id, session_id, limit=limit, before_seq=after_seq
+                        )
+                    )
+                )
+            return await uow.turns.page(
+                tenant_id, session_id, limit=limit, after_seq=after_seq or 0
+            )
+
+    async def reply(
+        self, tenant_id: str, session_id: str, input_seq: int, response_id: str
+    ) -> Turn:
+        """The reply recorded for a response: the assistant turn after its input that
+        carries its id (superseded ones too: a response stays retrievable)."""
+        async with self.deps.uow() as uow:
+            turns = await uow.turns.page(
+                tenant_id,
+                session_id,
+                limit=REPLY_SEARCH_TURNS,
+                after_seq=input_seq,
+                include_superseded=True,
+            )
+        for turn in turns:
+            if turn.role == "assistant" and turn.metadata.get(RESPONSE_ID) == response_id:
+                return turn
+        raise NotFound(f"response {response_id!r} not found", field="response_id")
