@@ -8,10 +8,9 @@ from collections.abc import Sequence
 from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import JSON, Message, Session, Turn
 from mcp_service.services.conversation.sessions import SessionService, record_turns
-from mcp_service.services.conversation.turn_input import new_turn
+from mcp_service.services.conversation.turn_input import INPUT_SEQ, new_turn
 from mcp_service.services.deps import Deps
 
-RESPONSE_ID = "response_id"  # reply metadata: the Responses API id it was created as
 # How far after its input a reply is looked for (a concurrent request may write between).
 REPLY_SEARCH_TURNS = 20
 
@@ -72,11 +71,10 @@ class ConversationService:
                 tenant_id, session_id, limit=limit, after_seq=after_seq or 0
             )
 
-    async def reply(
-        self, tenant_id: str, session_id: str, input_seq: int, response_id: str
-    ) -> Turn:
-        """The reply recorded for a response: the assistant turn after its input that
-        carries its id (superseded ones too: a response stays retrievable)."""
+    async def reply(self, tenant_id: str, session_id: str, input_seq: int) -> Turn:
+        """The reply recorded for an input turn: the assistant turn after it that says it
+        answered it (the current one, else the latest superseded one: a response stays
+        retrievable after a fork)."""
         async with self.deps.uow() as uow:
             turns = await uow.turns.page(
                 tenant_id,
@@ -85,7 +83,10 @@ class ConversationService:
                 after_seq=input_seq,
                 include_superseded=True,
             )
-        for turn in turns:
-            if turn.role == "assistant" and turn.metadata.get(RESPONSE_ID) == response_id:
-                return turn
-        raise NotFound(f"response {response_id!r} not found", field="response_id")
+        replies = [
+            t for t in turns if t.role == "assistant" and t.metadata.get(INPUT_SEQ) == input_seq
+        ]
+        current = [t for t in replies if t.superseded_at is None]
+        if not (current or replies):
+            raise NotFound(f"no response answers turn {input_seq}", field="response_id")
+        return (current or replies)[-1]
