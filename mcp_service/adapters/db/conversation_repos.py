@@ -13,7 +13,6 @@ from mcp_service.adapters.db.convert import (
     aware,
     session_from_row,
     turn_from_columns,
-    turn_from_row,
     upsert_insert,
 )
 from mcp_service.adapters.db.core import (
@@ -188,15 +187,15 @@ class SqlTurnRepository:
         after_seq: int = 0,
         include_superseded: bool = False,
     ) -> list[Turn]:
-        stmt = select(TurnRow).where(
+        stmt = select(*TURN_COLUMNS).where(  # columns, never the large `report` JSON
             TurnRow.tenant_id == tenant_id,
             TurnRow.session_id == session_id,
             TurnRow.seq > after_seq,
         )
         if not include_superseded:
             stmt = stmt.where(_CURRENT)
-        rows = await self.db.scalars(stmt.order_by(TurnRow.seq).limit(limit))
-        return [turn_from_row(r) for r in rows]
+        rows = await self.db.execute(stmt.order_by(TurnRow.seq).limit(limit))
+        return [turn_from_columns(r) for r in rows.all()]
 
     async def recent(
         self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None

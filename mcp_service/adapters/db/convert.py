@@ -15,7 +15,6 @@ from mcp_service.adapters.db.tables import (
     DocumentRow,
     SessionRow,
     SummaryRow,
-    TurnRow,
 )
 from mcp_service.domain.model import (
     Chunk,
@@ -56,25 +55,6 @@ def session_from_row(row: SessionRow, turn_count: int = 0) -> Session:
         updated_at=aware(row.updated_at),
         last_activity_at=aware(row.last_activity_at),
         turn_count=turn_count or row.next_seq - 1,
-    )
-
-
-def turn_from_row(row: TurnRow) -> Turn:
-    return Turn(
-        tenant_id=row.tenant_id,
-        session_id=row.session_id,
-        seq=row.seq,
-        role=cast(Role, row.role),
-        content=row.content,
-        name=row.name,
-        token_count=row.token_count,
-        created_at=aware(row.created_at),
-        metadata=dict(row.metadata_ or {}),
-        model=row.model,
-        status=row.status,
-        usage=row.usage,
-        latency_ms=row.latency_ms,
-        superseded_at=aware(row.superseded_at) if row.superseded_at else None,
     )
 
 

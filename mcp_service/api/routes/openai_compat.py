@@ -196,6 +196,13 @@ async def _relay(stream: ChatStream, call: ProxyCall) -> AsyncIterator[bytes]:
     except Exception:  # the stream has begun: report in-band rather than cut it
         log.exception("stream relay failed")
         yield sse.error_event("internal error while streaming", code="internal_error")
+    try:
+        # Recorded before the client sees [DONE]: an agent's next request (the tool
+        # results) must find this reply, or it would be taken for history to import.
+        await stream.finish()
+    except Exception:
+        log.exception("recording the streamed reply failed")
+        yield sse.error_event("the reply could not be recorded", code="internal_error")
     yield sse.DONE
 
 

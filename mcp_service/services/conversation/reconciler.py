@@ -24,14 +24,13 @@ class Reconciler:
         its first turns and its last ones, as many as the body could cover."""
         wanted = len(body) + 1
         async with self.deps.uow() as uow:
-            session = await uow.sessions.get(tenant_id, session_id)
-            if session is None:
-                return reconcile(body, Recorded.of(()), full_history=full_history)
-            head = await uow.turns.page(tenant_id, session_id, limit=wanted)
-            if len(head) < wanted:
-                recorded = Recorded.of(_conversation(head))
+            # One read covers a session no longer than the body (the usual case for a chat
+            # UI resending the conversation); a longer one needs its first turns as well.
+            tail = await uow.turns.recent(tenant_id, session_id, limit=wanted + TAIL_MARGIN)
+            if len(tail) < wanted + TAIL_MARGIN:
+                recorded = Recorded.of(_conversation(tail))
             else:
-                tail = await uow.turns.recent(tenant_id, session_id, limit=wanted + TAIL_MARGIN)
+                head = await uow.turns.page(tenant_id, session_id, limit=wanted)
                 recorded = Recorded(_conversation(head), _conversation(tail), False)
         return reconcile(body, recorded, full_history=full_history)
 
