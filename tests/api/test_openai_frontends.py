@@ -227,6 +227,17 @@ async def test_open_webui_headers_and_a_title_task(live: LiveServer, gateway: Fa
     assert gateway.requests[-1]["messages"] == [{"role": "user", "content": TITLE_TASK}]
     assert await turns(live, chat_id) == before  # nothing recorded
 
+    gateway.reply = '{ "tags": ["Travel"] }'
+    tags = await oa.chat.completions.create(  # a custom task prompt, flagged by the header
+        model="fake-model",
+        messages=[{"role": "user", "content": "Tag this chat: Rome trip"}],
+        extra_headers={**headers, "X-OpenWebUI-Task": "tags_generation"},
+        stream=True,
+    )
+    streamed = "".join([c.choices[0].delta.content or "" async for c in tags if c.choices])
+    assert streamed == '{ "tags": ["Travel"] }'
+    assert await turns(live, chat_id) == before
+
     async with httpx.AsyncClient(base_url=live.url) as http:
         session = (await http.get(f"/v1/sessions/{chat_id}")).json()
     assert session["user_id"] == "owui-user-7"
