@@ -36,34 +36,6 @@ class ChatService:
         self.deps = deps
         self.context = context
 
-    async def chat(
-        self,
-        tenant_id: str,
-        session_id: str,
-        message: str,
-        *,
-        model: str | None = None,
-        max_context_tokens: int | None = None,
-        params: JSON | None = None,
-    ) -> ChatResult:
-        """One chat turn for a new user message."""
-        request = TurnRequest.message(message, model, max_context_tokens, params)
-        return await self.run(tenant_id, session_id, request)
-
-    async def open_stream(
-        self,
-        tenant_id: str,
-        session_id: str,
-        message: str,
-        *,
-        model: str | None = None,
-        max_context_tokens: int | None = None,
-        params: JSON | None = None,
-    ) -> ChatStream:
-        """`open` for a new user message."""
-        request = TurnRequest.message(message, model, max_context_tokens, params)
-        return await self.open(tenant_id, session_id, request)
-
     async def run(self, tenant_id: str, session_id: str, request: TurnRequest) -> ChatResult:
         """One chat turn. The input is committed before the model is called, so a gateway
         failure (raised to the caller) never loses it; no lock is held meanwhile."""

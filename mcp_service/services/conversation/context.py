@@ -6,25 +6,21 @@ import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.domain.model import (
-    ChunkHit,
-    ContextPolicy,
-    Message,
-    NewTurn,
-    Session,
-    Summary,
-    Tenant,
-    Turn,
-)
+from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.sessions import merge_policy, new_session
 from mcp_service.services.conversation.snapshot import SessionSnapshot
+from mcp_service.services.conversation.turn_input import provisional_turns
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
 from mcp_service.services.validation import require_message
+
+if TYPE_CHECKING:
+    from mcp_service.domain.model import Message, NewTurn
 
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WEIGHT = 0.1
@@ -86,7 +82,9 @@ class ContextService:
         try:
             with timed(observer, "gather"):
                 g = await self._gather(tenant_id, session_id, max_context_tokens, history_before)
-                g = _with_pending(g, pending)
+                if pending:
+                    made = provisional_turns(g.session, g.exists, pending)
+                    g = replace(g, history=[*g.history, *made])
             with timed(observer, "search"):
                 knowledge, k_status, recall, r_status = await self._search(g, message, embedding)
         finally:
@@ -278,26 +276,3 @@ class ContextService:
 
 async def _nothing() -> None:
     return None
-
-
-def _with_pending(g: Gathered, pending: Sequence[NewTurn]) -> Gathered:
-    """The history with the turns about to be recorded, numbered as they will be."""
-    if not pending:
-        return g
-    s = g.session
-    after = s.turn_count if g.exists else 0
-    turns = [
-        Turn(
-            s.tenant_id,
-            s.id,
-            after + i + 1,
-            t.role,
-            t.content,
-            t.name,
-            t.token_count,
-            t.created_at or s.last_activity_at,
-            t.metadata,
-        )
-        for i, t in enumerate(pending)
-    ]
-    return replace(g, history=[*g.history, *turns])

@@ -10,6 +10,7 @@ from mcp_service.domain.model import JSON, Message, Session, Turn
 from mcp_service.services.conversation.sessions import SessionService, record_turns
 from mcp_service.services.conversation.turn_input import INPUT_SEQ, new_turn
 from mcp_service.services.deps import Deps
+from mcp_service.services.validation import require_message
 
 # How far after its input a reply is looked for (a concurrent request may write between).
 REPLY_SEARCH_TURNS = 20
@@ -42,6 +43,10 @@ class ConversationService:
         self, tenant_id: str, session_id: str, items: Sequence[Message]
     ) -> list[Turn]:
         await self.sessions.get(tenant_id, session_id)  # 404 unless it exists
+        limit = self.deps.config.max_message_chars
+        for i, item in enumerate(items):
+            if len(item.content) > limit:
+                require_message(item.content, max_chars=limit, field=f"items[{i}]")
         now = self.deps.now()
         turns = [new_turn(m, self.deps.counter, now) for m in items]
         return await record_turns(self.deps, tenant_id, session_id, turns)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from mcp_service.domain import tool_calls
 from mcp_service.domain.content_parts import notes
 from mcp_service.domain.errors import InvalidInput
-from mcp_service.domain.model import JSON, Message, NewTurn
+from mcp_service.domain.model import JSON, Message, NewTurn, Session, Turn
 from mcp_service.domain.ports import TokenCounter
 from mcp_service.domain.reconcile import Reconciled
 from mcp_service.services.validation import require_message
@@ -70,3 +71,22 @@ def check_sizes(plan: Reconciled, max_chars: int) -> None:
             require_message(message.content, max_chars=max_chars, field=field_name)
     if not plan.new and plan.input_turn is None:
         raise InvalidInput("the request adds nothing to answer", field="messages")
+
+
+def provisional_turns(session: Session, exists: bool, pending: Sequence[NewTurn]) -> list[Turn]:
+    """Turns about to be recorded, numbered as they will be (for the prompt's history)."""
+    after = session.turn_count if exists else 0
+    return [
+        Turn(
+            session.tenant_id,
+            session.id,
+            after + i + 1,
+            t.role,
+            t.content,
+            t.name,
+            t.token_count,
+            t.created_at or session.last_activity_at,
+            t.metadata,
+        )
+        for i, t in enumerate(pending)
+    ]
