@@ -79,7 +79,8 @@ def _conversation(live: LiveServer) -> tuple[Any, list[Any], Any]:
         replies.append(
             client.responses.create(model="fake-model", input=text, conversation=conversation.id)
         )
-    items = list(client.conversations.items.list(conversation.id, order="asc"))
+    # pages of 2 turns: the SDK follows `after` (a reply's item id too) to the end
+    items = list(client.conversations.items.list(conversation.id, order="asc", limit=2))
     newest = client.conversations.items.list(conversation.id, limit=2)
     assert [i.id for i in newest.data] == [items[-1].id, items[-2].id]  # desc by default
     updated = client.conversations.update(conversation.id, metadata={"topic": "hr"})

@@ -3,14 +3,16 @@
 A response id names the session and the input turn it answered
 (`resp_<input seq>_<session id, base64url>`), so no table maps ids: the reply is the
 assistant turn after that input which records it answered it (`metadata.input_seq`).
-The output items of a reply are `msg_r<input seq>` (its text) and `fc_r<input seq>_<i>`
-(its tool calls), the same in a stream, in the response and in the conversation's items;
-other turns' items are `msg_<seq>` and `fco_<seq>` (a tool result)."""
+The output items of a reply are `msg_r<input seq>_<d>` (its text) and
+`fc_r<input seq>_<d>_<i>` (its tool calls), the same in a stream, in the response and in
+the conversation's items; other turns' items are `msg_<seq>_<d>` and `fco_<seq>_<d>` (a
+tool result); `<d>` is a digest of the session id."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from mcp_service.domain import errors as e
 from mcp_service.domain import tool_calls
@@ -130,8 +132,15 @@ def reply_status(turn: Turn) -> str:
     return "incomplete" if turn.metadata.get("finish_reason") == "length" else "completed"
 
 
+def item_key(session_id: str, seq: int, *, reply: bool = False) -> str:
+    """What item ids are made of: the turn (`r`: the reply to input turn `seq`) and a short
+    digest of the session, so that ids are unique across conversations too."""
+    digest = hashlib.sha256(session_id.encode()).hexdigest()[:10]
+    return f"{'r' if reply else ''}{seq}_{digest}"
+
+
 def reply_key(turn: Turn) -> str:
-    return f"r{turn.metadata.get(INPUT_SEQ, turn.seq)}"
+    return item_key(turn.session_id, int(turn.metadata.get(INPUT_SEQ, turn.seq)), reply=True)
 
 
 def response_from_reply(session_id: str, turn: Turn) -> JSON:
@@ -167,13 +176,13 @@ def conversation_object(session: Session) -> JSON:
 def turn_items(turn: Turn) -> list[JSON]:
     """A turn as conversation items."""
     if turn.role == "assistant":
-        key = reply_key(turn) if ECHO in turn.metadata else str(turn.seq)
+        key = reply_key(turn) if ECHO in turn.metadata else item_key(turn.session_id, turn.seq)
         return output_items(key, turn.content, tool_calls.calls_of(turn))
     if turn.role == "tool":
         return [
             {
                 "type": "function_call_output",
-                "id": f"fco_{turn.seq}",
+                "id": f"fco_{item_key(turn.session_id, turn.seq)}",
                 "call_id": tool_calls.answered_id(turn) or "",
                 "output": turn.content,
                 "status": "completed",
@@ -182,7 +191,7 @@ def turn_items(turn: Turn) -> list[JSON]:
     return [
         {
             "type": "message",
-            "id": f"msg_{turn.seq}",
+            "id": f"msg_{item_key(turn.session_id, turn.seq)}",
             "status": "completed",
             "role": turn.role,
             "content": [{"type": "input_text", "text": turn.content}],
@@ -191,8 +200,8 @@ def turn_items(turn: Turn) -> list[JSON]:
 
 
 def item_position(item_id: str, field: str = "after") -> tuple[int, bool]:
-    """(seq, is_input_seq) from an item id: `msg_12`, `fco_12` name turn 12; `msg_r12`,
-    `fc_r12_0` name the reply to input turn 12."""
+    """(seq, is_input_seq) from an item id: `msg_12_…`, `fco_12_…` name turn 12;
+    `msg_r12_…`, `fc_r12_…_0` name the reply to input turn 12."""
     kind, _, rest = item_id.partition("_")
     head = rest.split("_", 1)[0]
     replying = head.startswith("r")

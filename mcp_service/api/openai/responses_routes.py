@@ -137,7 +137,8 @@ async def _events(session_id: str, stream: ChatStream, echo: JSON) -> AsyncItera
             usage=usage,
         )
 
-    translator = ResponseEvents(f"r{stream.user_turn.seq}", response)
+    key = shapes.item_key(session_id, stream.user_turn.seq, reply=True)
+    translator = ResponseEvents(key, response)
     for event in translator.start():
         yield event
     error: JSON | None = None
@@ -179,7 +180,7 @@ async def _unstored(
         raise e.InvalidInput("store: false is answered without streaming here", field="stream")
     messages = ([Message("system", instructions)] if instructions else []) + conversation
     completion = await passthrough.complete(c.deps, messages, body.model, params)
-    key = uuid.uuid4().hex[:12]
+    key = f"u_{uuid.uuid4().hex[:12]}"
     calls = list(completion.tool_calls)
     output = shapes.output_items(key, completion.content, calls)
     status = "incomplete" if completion.finish_reason == "length" else "completed"
