@@ -26,9 +26,11 @@ from mcp_service.config import Settings
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.services.conversation.chat import ChatService
 from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.conversations import ConversationService
 from mcp_service.services.conversation.idempotency import IdempotencyService
 from mcp_service.services.conversation.memory import EMBED_TURNS, MemoryJobs
 from mcp_service.services.conversation.memory_tools import MemoryTools
+from mcp_service.services.conversation.reconciler import Reconciler
 from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.conversation.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig, utc_now
@@ -63,6 +65,8 @@ class Container:
     metrics: PrometheusMetrics
     quotas: QuotaService
     audit: AuditService
+    reconciler: Reconciler
+    conversations: ConversationService
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -216,6 +220,7 @@ async def build_container(
     )
     quotas = QuotaService(uow, deps.now)
     context = GuardedContextService(deps, redactor, quotas)
+    sessions = SessionService(deps)
     knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
     memory = MemoryJobs(deps)
     handlers = {**memory.handlers(), **knowledge.jobs.handlers()}
@@ -226,7 +231,7 @@ async def build_container(
         settings=settings,
         engine=engine,
         deps=deps,
-        sessions=SessionService(deps),
+        sessions=sessions,
         context=context,
         chat=ChatService(deps, context),
         knowledge=knowledge,
@@ -243,6 +248,8 @@ async def build_container(
         metrics=metrics,
         quotas=quotas,
         audit=AuditService(uow),
+        reconciler=Reconciler(deps),
+        conversations=ConversationService(deps, sessions),
         closers=closers,
     )
 

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     pii_store: Literal["off", "mask"] = "off"
     pii_phone_region: str = "US"
     model_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Open WebUI background tasks (title, tags, follow-ups ...) are forwarded without being
+    # recorded: a request carrying this header (set it in Open WebUI's connection headers,
+    # e.g. to {{TASK}}) is one; empty turns the header check off. The default task prompt
+    # shapes are recognised too unless task_prompt_detection is off.
+    task_header: str | None = "X-OpenWebUI-Task"
+    task_prompt_detection: bool = True
 
     @field_validator("llm_fallback_models", mode="before")
     @classmethod

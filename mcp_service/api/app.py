@@ -11,6 +11,7 @@ from mcp_service import __version__
 from mcp_service.api import errors, limits, mcp_server, metrics
 from mcp_service.api.guardrails import audit, quotas
 from mcp_service.api.logging import RequestContextMiddleware
+from mcp_service.api.openai import conversations_routes, responses_routes
 from mcp_service.api.routes import (
     admin,
     collections,
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (health, sessions, conversation, collections, jobs):
         app.include_router(module.router)
     for module in (admin, retention, users, usage, openai_compat, metrics, quotas, audit):
+        app.include_router(module.router)
+    for module in (responses_routes, conversations_routes):
         app.include_router(module.router)
     mcp = mcp_server.install(app, settings or (container.settings if container else None))
     app.add_middleware(metrics.MetricsMiddleware)

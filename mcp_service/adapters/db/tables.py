@@ -89,6 +89,9 @@ class TurnRow(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     embedded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A regenerate or an edit replaced the turn: out of the context and default listings,
+    # still in the table until retention or a delete removes it.
+    superseded_at: Mapped[datetime | None]
     __table_args__ = (
         UniqueConstraint("tenant_id", "session_id", "seq", name="uq_turns_session_seq"),
         ForeignKeyConstraint(
