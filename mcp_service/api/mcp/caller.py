@@ -72,6 +72,14 @@ def context_caller(ctx: Context) -> Caller:
     return caller_of(ctx.request_context.request)
 
 
+def session_caller(ctx: Context, session_id: str) -> Caller:
+    """The caller of a call on one session: it needs the chat role and a valid id."""
+    caller = context_caller(ctx)
+    caller.require("chat")
+    session_id_arg(session_id)
+    return caller
+
+
 def session_id_arg(value: str, field: str = "session_id") -> str:
     """A session id as the REST API accepts it (so every route can address it)."""
     if not _ID.fullmatch(value):

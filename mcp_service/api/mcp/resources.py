@@ -17,11 +17,11 @@ from mcp.types import ListResourcesResult, PaginatedRequestParams, Resource
 
 from mcp_service.api.mcp.caller import (
     caller_of,
-    context_caller,
     protocol_errors,
+    session_caller,
     session_id_arg,
 )
-from mcp_service.domain.errors import InvalidInput, NotFound
+from mcp_service.domain.errors import InvalidInput
 
 PREFIX = "memory://sessions/"
 TEMPLATES = {
@@ -35,23 +35,16 @@ DEFAULT_TURNS = 20
 
 async def session_summary(session_id: str, ctx: Context) -> str:
     with protocol_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
-        try:
-            summary = await caller.container.sessions.summary(caller.tenant_id, session_id)
-        except NotFound as exc:
-            if exc.field != "summary":
-                raise
-            return f"Session {session_id} has no summary yet: all its turns still fit the prompt."
+        caller = session_caller(ctx, session_id)
+        summary = await caller.container.tools.summary(caller.tenant_id, session_id)
+    if summary is None:
+        return f"Session {session_id} has no summary yet: all its turns still fit the prompt."
     return summary.content
 
 
 async def session_turns(session_id: str, ctx: Context, limit: str = str(DEFAULT_TURNS)) -> str:
     with protocol_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
+        caller = session_caller(ctx, session_id)
         if not limit.isdigit():
             raise InvalidInput("limit must be a number from 1 to 100", field="limit")
         session, turns = await caller.container.tools.recent_turns(
@@ -76,9 +69,8 @@ async def session_turns(session_id: str, ctx: Context, limit: str = str(DEFAULT_
 
 async def session_state(session_id: str, ctx: Context) -> str:
     with protocol_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session = await caller.container.sessions.get(caller.tenant_id, session_id_arg(session_id))
+        caller = session_caller(ctx, session_id)
+        session = await caller.container.sessions.get(caller.tenant_id, session_id)
     return _json({"session_id": session.id, "state": session.state})
 
 
@@ -124,14 +116,12 @@ def register(server: MCPServer) -> None:
         "summary": (
             session_summary,
             "text/plain",
-            "The rolling summary of the session's "
-            "older turns (what no longer fits the prompt window).",
+            "The rolling summary of the session's older turns (those no longer in the prompt).",
         ),
         "turns": (
             session_turns,
             "application/json",
-            "The session's most recent turns, "
-            f"oldest first (`limit`: 1–100, default {DEFAULT_TURNS}).",
+            f"The session's latest turns, oldest first (limit 1–100, default {DEFAULT_TURNS}).",
         ),
         "state": (
             session_state,

@@ -12,11 +12,11 @@ from mcp_service.api.mcp.caller import (
     SessionIdArg,
     context_caller,
     name_arg,
+    session_caller,
     session_id_arg,
     text_arg,
     tool_errors,
 )
-from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import NewTurn
 
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, openWorldHint=False)
@@ -64,9 +64,7 @@ async def get_context(
     default: the model's window). Writes nothing. Returns the `messages` (new message last)
     and a `report` of tokens used and items included or dropped per section."""
     with tool_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
+        caller = session_caller(ctx, session_id)
         text_arg(message, "message")
         _, built = await caller.container.context.build(
             caller.tenant_id, session_id, message, max_context_tokens=max_context_tokens
@@ -84,9 +82,7 @@ async def append_turn(
     the session if it does not exist yet. The turn becomes part of the session's history,
     summary and long-term recall. Returns its sequence number."""
     with tool_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
+        caller = session_caller(ctx, session_id)
         text_arg(content, "content")
         (turn,) = await caller.container.sessions.append_turns(
             caller.tenant_id, session_id, [NewTurn(role=role, content=content)]
@@ -101,9 +97,7 @@ async def remember_fact(
     (e.g. key "preferred_language", value "Portuguese"); setting a key again replaces its
     value. Facts are included in every prompt of the session. Returns the session state."""
     with tool_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
+        caller = session_caller(ctx, session_id)
         session = await caller.container.tools.remember(caller.tenant_id, session_id, key, value)
     return {"session_id": session_id, "state": session.state}
 
@@ -147,15 +141,10 @@ async def get_summary(session_id: SessionIdArg, ctx: Context) -> dict[str, Any]:
     turns that no longer fit the prompt window, with the last turn it covers
     (`through_seq`). `summary` is null while the conversation is still short."""
     with tool_errors():
-        caller = context_caller(ctx)
-        caller.require("chat")
-        session_id_arg(session_id)
-        try:
-            summary = await caller.container.sessions.summary(caller.tenant_id, session_id)
-        except NotFound as exc:
-            if exc.field != "summary":
-                raise
-            return {"session_id": session_id, "summary": None}
+        caller = session_caller(ctx, session_id)
+        summary = await caller.container.tools.summary(caller.tenant_id, session_id)
+    if summary is None:
+        return {"session_id": session_id, "summary": None}
     return {
         "session_id": session_id,
         "summary": {

@@ -7,7 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 from mcp_service.domain.errors import InvalidInput, NotFound
-from mcp_service.domain.model import ChunkHit, SearchMode, Session, Turn
+from mcp_service.domain.model import ChunkHit, SearchMode, Session, Summary, Turn
+from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.sessions import ensure_session
 from mcp_service.services.deps import Deps
 
@@ -88,10 +89,14 @@ class MemoryTools:
         if not 1 <= limit <= MAX_RECENT_TURNS:
             raise InvalidInput(f"limit must be between 1 and {MAX_RECENT_TURNS}", field="limit")
         async with self.deps.uow() as uow:
-            session = await uow.sessions.get(tenant_id, session_id)
-            if session is None:
-                raise NotFound(f"session {session_id!r} not found", field="session_id")
+            session = await _existing(uow, tenant_id, session_id)
             return session, await uow.turns.recent(tenant_id, session_id, limit=limit)
+
+    async def summary(self, tenant_id: str, session_id: str) -> Summary | None:
+        """The session's current rolling summary; None while the conversation is short."""
+        async with self.deps.uow() as uow:
+            await _existing(uow, tenant_id, session_id)
+            return await uow.summaries.current(tenant_id, session_id)
 
     async def session_ids(
         self, tenant_id: str, prefix: str, *, limit: int
@@ -100,9 +105,9 @@ class MemoryTools:
         and whether there are more (argument completion)."""
         async with self.deps.uow() as uow:
             exact = await uow.sessions.get(tenant_id, prefix) if prefix else None
-            # Every longer id with this prefix sorts after the prefix itself and before any
-            # id without it (byte order: SQLite's BINARY, PostgreSQL's "C"), so one page
-            # after the prefix holds them all.
+            # In byte order (SQLite's BINARY, PostgreSQL's C collation) every longer id with
+            # this prefix sorts right after the prefix itself, so one page holds them all;
+            # under a linguistic collation some may be missed (a hint, never a wrong id).
             page = await uow.sessions.page(tenant_id, limit=limit + 1, after=prefix or None)
         found = [exact.id] if exact is not None else []
         for session in page:
@@ -110,3 +115,10 @@ class MemoryTools:
                 break
             found.append(session.id)
         return found[:limit], len(found) > limit
+
+
+async def _existing(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:
+    session = await uow.sessions.get(tenant_id, session_id)
+    if session is None:  # another tenant's session is just as missing
+        raise NotFound(f"session {session_id!r} not found", field="session_id")
+    return session
