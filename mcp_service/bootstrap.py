@@ -18,6 +18,7 @@ from mcp_service.adapters.metrics import ObservedGateway, PrometheusMetrics
 from mcp_service.adapters.offline_responder import OfflineResponder
 from mcp_service.adapters.onnx_embedder import OnnxEmbedder
 from mcp_service.adapters.parsers import DocumentParsers
+from mcp_service.adapters.pii_detectors import PatternPiiDetector
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
@@ -31,8 +32,13 @@ from mcp_service.services.conversation.memory_tools import MemoryTools
 from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.conversation.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig, utc_now
+from mcp_service.services.governance.audit import AuditService
+from mcp_service.services.governance.guarded import GuardedContextService, ScopedSummarizer
 from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.masked_store import MaskedStore
 from mcp_service.services.governance.operations import Operations, build_operations
+from mcp_service.services.governance.quotas import QuotaService
+from mcp_service.services.governance.redaction import RedactingGateway, Redactor
 from mcp_service.services.knowledge.collections import IngestLimits, KnowledgeService
 from mcp_service.services.worker import Worker
 
@@ -55,6 +61,8 @@ class Container:
     idempotency: IdempotencyService
     tools: MemoryTools
     metrics: PrometheusMetrics
+    quotas: QuotaService
+    audit: AuditService
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -180,20 +188,24 @@ async def build_container(
         if aclose is not None:
             closers.append(aclose)
     metrics = PrometheusMetrics()
-    gateway = ObservedGateway(gateway, metrics)
+    uow = SqlUnitOfWorkFactory(engine)
+    # PII redaction wraps the gateway: every call site sends masked text.
+    redactor = Redactor(uow, PatternPiiDetector(settings.pii_phone_region), settings.pii_redaction)
+    gateway = RedactingGateway(ObservedGateway(gateway, metrics), redactor)
     summarizer: Summarizer = (
-        LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        ScopedSummarizer(
+            LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        )
         if settings.llm_base_url
         else ExtractiveSummarizer(embedder, counter)
     )
-    uow = SqlUnitOfWorkFactory(engine)
 
     async def close_uow() -> None:
         uow.dispose()
 
     closers.insert(0, close_uow)  # closed last, just before the engine
     deps = Deps(
-        uow=uow,
+        uow=MaskedStore(uow, redactor) if settings.pii_store == "mask" else uow,
         vectors=vectors,
         embedder=embedder,
         counter=counter,
@@ -202,7 +214,8 @@ async def build_container(
         config=service_config(settings),
         observer=metrics,
     )
-    context = ContextService(deps)
+    quotas = QuotaService(uow, deps.now)
+    context = GuardedContextService(deps, redactor, quotas)
     knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
     memory = MemoryJobs(deps)
     handlers = {**memory.handlers(), **knowledge.jobs.handlers()}
@@ -228,6 +241,8 @@ async def build_container(
         idempotency=IdempotencyService(deps),
         tools=MemoryTools(deps),
         metrics=metrics,
+        quotas=quotas,
+        audit=AuditService(uow),
         closers=closers,
     )
 

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     llm_stream_usage: bool = True
     idempotency_wait_s: float = 10.0
     idempotency_ttl_s: float = 86_400.0
+    # Guardrails: PII redaction before the gateway (a tenant's `pii_redaction` setting
+    # overrides it), optional masked storage of turns, and the usage price table
+    # (model → {"input": …, "output": …} per million tokens, JSON in MCP_MODEL_PRICES).
+    pii_redaction: Literal["off", "mask", "block"] = "off"
+    pii_store: Literal["off", "mask"] = "off"
+    pii_phone_region: str = "US"
+    model_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
     # Browser origins, besides the server's own, that may call /mcp when auth is disabled
     # (comma-separated in the environment, e.g. http://localhost:6274 for MCP Inspector).
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from mcp_service.api.errors import status_for
 from mcp_service.api.schemas.conversation import ID_PATTERN
 from mcp_service.domain import errors as e
+from mcp_service.domain.guardrails import QuotaExceeded
 from mcp_service.domain.model import JSON
+from mcp_service.domain.pii import PiiBlocked
 from mcp_service.services.conversation.chat_result import ChatResult
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,8 @@ def _usage(usage: JSON) -> JSON:
 
 # -- errors ---------------------------------------------------------------------------------
 _TYPES: list[tuple[type[e.DomainError], int, str, str]] = [
+    (PiiBlocked, 422, "invalid_request_error", "pii_detected"),
+    (QuotaExceeded, 429, "insufficient_quota", "insufficient_quota"),
     (e.IdempotencyConflict, 422, "invalid_request_error", "idempotency_key_reused"),
     (e.IdempotencyInProgress, 409, "invalid_request_error", "idempotency_key_in_use"),
     (e.InvalidInput, 400, "invalid_request_error", "invalid_value"),

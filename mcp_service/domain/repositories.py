@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from mcp_service.domain.guardrails import AuditRepository, PiiVaultRepository, QuotaRepository
 from mcp_service.domain.model import (
     JSON,
     Chunk,
@@ -223,6 +224,9 @@ class UnitOfWork(Protocol):
     leases: LeaseRepository
     usage: UsageRepository
     idempotency: IdempotencyRepository
+    pii_vault: PiiVaultRepository
+    quotas: QuotaRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 
