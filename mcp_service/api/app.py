@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mcp_service import __version__
-from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api import errors, limits, metrics
 from mcp_service.api.guardrails import audit, quotas
 from mcp_service.api.logging import RequestContextMiddleware
+from mcp_service.api.mcp import install as install_mcp
 from mcp_service.api.openai import conversations_routes, responses_routes
 from mcp_service.api.routes import (
     admin,
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(module.router)
     for module in (responses_routes, conversations_routes):
         app.include_router(module.router)
-    mcp = mcp_server.install(app, settings or (container.settings if container else None))
+    mcp = install_mcp(app)
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)  # outermost: every log line has the id
     return app
