@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -67,12 +67,37 @@ class Settings(BaseSettings):
     llm_stream_usage: bool = True
     idempotency_wait_s: float = 10.0
     idempotency_ttl_s: float = 86_400.0
+    # Guardrails: PII redaction before the gateway (a tenant's `pii_redaction` setting
+    # overrides it), optional masked storage of turns, and the usage price table
+    # (model → {"input": …, "output": …} per million tokens, JSON in MCP_MODEL_PRICES).
+    pii_redaction: Literal["off", "mask", "block"] = "off"
+    pii_store: Literal["off", "mask"] = "off"
+    pii_phone_region: str = "US"
+    model_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Open WebUI background tasks (title, tags, follow-ups ...) are forwarded without being
+    # recorded: a request carrying this header (set it in Open WebUI's connection headers,
+    # e.g. to {{TASK}}) is one; empty turns the header check off. The default task prompt
+    # shapes are recognised too unless task_prompt_detection is off.
+    task_header: str | None = "X-OpenWebUI-Task"
+    task_prompt_detection: bool = True
+    # Browser origins, besides the server's own, that may call /mcp when auth is disabled
+    # (comma-separated in the environment, e.g. http://localhost:6274 for MCP Inspector).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("llm_fallback_models", mode="before")
     @classmethod
     def _split_models(cls, value: object) -> object:
         if isinstance(value, str):
             return [m.strip() for m in value.split(",") if m.strip()]
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(o).strip().rstrip("/").lower() for o in value if str(o).strip()]
         return value
 
     @property
