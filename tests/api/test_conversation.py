@@ -48,7 +48,7 @@ async def test_gateway_receives_recent_turns_and_a_retrieved_chunk(
     assert sent[-1] == {"role": "user", "content": "How many vacation days do I accrue?"}
     assert {"role": "user", "content": "Hi, I am Dana from QA."} in sent
     assert {"role": "assistant", "content": "Noted."} in sent
-    knowledge = next(m["content"] for m in sent if "<source" in m["content"])
+    knowledge = next(m["content"] for m in sent if m["content"].startswith("<knowledge>"))
     assert "2.5 vacation days per month" in knowledge
     assert f'document="{doc_id}"' in knowledge
     report = body["report"]
