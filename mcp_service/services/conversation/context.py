@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.domain.fusion import KNOWLEDGE_FLOOR
+from mcp_service.domain.fusion import KNOWLEDGE_FLOORS
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.recall_search import Recalled, RecallSearch
@@ -251,7 +251,7 @@ class ContextService:
 def _relevant_knowledge(hits: list[ChunkHit], mode: str) -> tuple[list[ChunkHit], str]:
     """Hits that earn a place in the prompt: at or above the relevance floor (any lexical
     match counts in lexical mode, where scores are raw BM25)."""
-    floor = 0.0 if mode == "lexical" else KNOWLEDGE_FLOOR
+    floor = KNOWLEDGE_FLOORS.get(mode, 0.0)
     kept = [h for h in hits if h.score >= floor and h.score > 0]
     if kept or not hits:
         return kept, "ok"
