@@ -15,7 +15,9 @@ at budgets of 1,000 / 2,000 / 4,000 tokens, to
 The room the baselines fill is the budget less exactly what the engine spends on the
 system prompt and the question. Evidence recall = the share of a question's evidence
 turns whose text is in the assembled messages (the question itself left out), averaged
-over the answerable questions; reported overall and per question type. For the
+over the answerable questions; reported overall and per question type. Answer recall =
+the share whose answer's words appear anywhere in the context (dates excepted): what the
+rolling summary can add, since it paraphrases rather than quotes turns. For the
 unanswerable ("unrelated") questions the engine reports how many tokens recall spent.
 
 Latency. `/context` on a 2,000-turn session with recall and RAG on, through the ASGI app
@@ -98,6 +100,14 @@ def evidence_recall(q: Question, conv: Conversation, context: str) -> float:
     return sum(t in context for t in texts) / len(texts)
 
 
+def answer_found(q: Question, context: str) -> bool | None:
+    """Whether the answer's words are in the context (None where the answer is a date the
+    context can only imply, or there is none)."""
+    if not q.answer or q.kind == "temporal_when":
+        return None
+    return all(part.strip().lower() in context.lower() for part in q.answer.split(","))
+
+
 async def ask_engine(
     client: httpx.AsyncClient, conv: Conversation, q: Question, budget: int
 ) -> tuple[float, dict[str, Any]]:
@@ -108,7 +118,7 @@ async def ask_engine(
     body = r.json()
     context = "\n".join(m["content"] for m in body["messages"][:-1])
     score = evidence_recall(q, conv, context) if q.evidence else 0.0
-    return score, body["report"]
+    return score, {**body["report"], "answer_found": answer_found(q, context)}
 
 
 async def set_policy(client: httpx.AsyncClient, convs: Sequence[Conversation], policy: Any) -> None:
@@ -128,6 +138,7 @@ async def quality(
     mandatory: dict[tuple[int, int], int] = {}
     unrelated_recall: dict[int, list[int]] = defaultdict(list)
     missed: list[dict[str, Any]] = []
+    answers: dict[tuple[str, int], list[bool | None]] = defaultdict(list)
     for name, policy in ENGINES.items():
         await set_policy(client, convs, policy)
         for i, q in enumerate(questions):
@@ -136,6 +147,7 @@ async def quality(
             for budget in BUDGETS:
                 score, rep = await ask_engine(client, conv, q, budget)
                 scores[(name, budget)].append((q, score))
+                answers[(name, budget)].append(rep["answer_found"])
                 recalled_any = bool(rep["sections"]["recall"]["included"])
                 wrong = score < 1 if q.evidence else recalled_any
                 if name == "engine" and misses is not None and wrong:
@@ -149,8 +161,9 @@ async def quality(
                         unrelated_recall[budget].append(s["recall"]["tokens"])
     if misses is not None:
         misses.write_text("\n".join(json.dumps(m) for m in missed) + "\n")  # noqa: ASYNC240
-    await baselines(c, convs, questions, mandatory, scores)
-    return summarise(scores, unrelated_recall, len(convs), sum(len(x.lines) for x in convs))
+    await baselines(c, convs, questions, mandatory, scores, answers)
+    turns = sum(len(x.lines) for x in convs)
+    return summarise(scores, answers, unrelated_recall, len(convs), turns)
 
 
 async def baselines(
@@ -159,6 +172,7 @@ async def baselines(
     questions: Sequence[Question],
     mandatory: dict[tuple[int, int], int],
     scores: dict[tuple[str, int], list[tuple[Question, float]]],
+    answers: dict[tuple[str, int], list[bool | None]],
 ) -> None:
     counter = c.deps.counter
     overhead = counter.message_overhead()
@@ -185,10 +199,12 @@ async def baselines(
                 context = "\n".join(base.fill(lines, ranking, cost, room))
                 score = evidence_recall(q, conv, context) if q.evidence else 0.0
                 scores[(name, budget)].append((q, score))
+                answers[(name, budget)].append(answer_found(q, context))
 
 
 def summarise(
     scores: dict[tuple[str, int], list[tuple[Question, float]]],
+    answers: dict[tuple[str, int], list[bool | None]],
     unrelated_recall: dict[int, list[int]],
     conversations: int,
     turns: int,
@@ -199,11 +215,13 @@ def summarise(
         kinds: dict[str, list[float]] = defaultdict(list)
         for q, s in answerable:
             kinds[q.kind].append(s)
+        found = [a for a in answers[(name, budget)] if a is not None]
         rows.append(
             {
                 "method": name,
                 "budget": budget,
                 "evidence_recall": round(statistics.fmean(s for _, s in answerable), 3),
+                "answer_recall": round(sum(found) / len(found), 3) if found else None,
                 "by_kind": {k: round(statistics.fmean(v), 3) for k, v in sorted(kinds.items())},
             }
         )
@@ -328,11 +346,15 @@ def print_table(out: dict[str, Any]) -> None:
         )
         kinds = [k for k in KIND_ORDER if k in qual["questions"]]
         head = "".join(f"{k[:9]:>10}" for k in kinds)
-        print(f"\n{'method':20} {'budget':>6} {'recall':>7}{head}")
+        print(f"\n{'method':20} {'budget':>6} {'recall':>7} {'answer':>7}{head}")
         rows = sorted(qual["rows"], key=lambda r: (r["budget"], _method_order(r["method"])))
         for row in rows:
             cells = "".join(f"{row['by_kind'].get(k, float('nan')):>10.3f}" for k in kinds)
-            print(f"{row['method']:20} {row['budget']:>6} {row['evidence_recall']:>7.3f}{cells}")
+            answer = row["answer_recall"] or float("nan")
+            print(
+                f"{row['method']:20} {row['budget']:>6} {row['evidence_recall']:>7.3f} "
+                f"{answer:>7.3f}{cells}"
+            )
         spent = qual["unrelated_recall_tokens_p50"]
         print(f"\nrecall tokens on unrelated questions (p50 by budget): {spent}")
     if "latency" in out:
