@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mcp_service.adapters.db.engine import make_engine, migrate
+from mcp_service.adapters.db.engine import (
+    DatabaseNotReady,
+    display_url,
+    make_engine,
+    schema_revisions,
+)
+from mcp_service.adapters.db.engine import migrate as migrate_to_head
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.embedder import MicroBatchingEmbedder, SentenceTransformerEmbedder
 from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
@@ -37,6 +43,7 @@ from mcp_service.services.knowledge.collections import IngestLimits, KnowledgeSe
 from mcp_service.services.worker import Worker
 
 log = logging.getLogger(__name__)
+__all__ = ["Container", "DatabaseNotReady", "build_container", "prepare_database"]
 
 
 @dataclass
@@ -151,6 +158,28 @@ def make_gateway(settings: Settings, counter: TokenCounter) -> LLMGateway:
     )
 
 
+async def prepare_database(settings: Settings, *, migrate: bool | None = None) -> None:
+    """Migrate (SQLite always, else when `migrate` or MCP_AUTO_MIGRATE says so), or check
+    that the database is at the head; `DatabaseNotReady` otherwise."""
+    url = settings.resolved_database_url
+    wanted = migrate if migrate is not None else (settings.is_sqlite or settings.auto_migrate)
+    if wanted:
+        await migrate_to_head(url)
+        return
+    try:
+        current, head = await schema_revisions(url)
+    except Exception as exc:  # unreachable or refused: say so in one line, not a traceback
+        raise DatabaseNotReady(
+            f"cannot reach the database {display_url(url)}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if current != head:
+        raise DatabaseNotReady(
+            f"the database {display_url(url)} is at migration {current or 'none (empty)'}, "
+            f"not at {head}: run `mcp-service migrate` first "
+            "(or start with `serve --migrate` or MCP_AUTO_MIGRATE=true)"
+        )
+
+
 async def build_container(
     settings: Settings,
     *,
@@ -159,10 +188,10 @@ async def build_container(
     gateway: LLMGateway | None = None,
     run_migrations: bool | None = None,
 ) -> Container:
-    """Wire the service. Migrations run here on SQLite (the embedded default) unless told."""
+    """Wire the service. Migrations run here on SQLite (the embedded default) and with
+    MCP_AUTO_MIGRATE; any other database must already be at the head (`DatabaseNotReady`)."""
     url = settings.resolved_database_url
-    if run_migrations if run_migrations is not None else settings.is_sqlite:
-        await migrate(url)
+    await prepare_database(settings, migrate=run_migrations)
     engine = make_engine(url)
     counter = make_counter(settings)
     closers: list[Any] = []
@@ -235,9 +264,7 @@ async def build_container(
 async def open_key_service(settings: Settings) -> tuple[KeyService, AsyncEngine]:
     """Only what managing keys needs (no embedder or vector store), for the CLI.
     The caller disposes of the engine. Migrates first on SQLite, like `build_container`."""
-    url = settings.resolved_database_url
-    if settings.is_sqlite:
-        await migrate(url)
-    engine = make_engine(url)
+    await prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
     keys = KeyService(SqlUnitOfWorkFactory(engine), utc_now, admin_tenant=settings.admin_tenant)
     return keys, engine

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         "You are a helpful assistant. Use the reference material and the conversation "
         "so far to answer; say so when you do not know."
     )
+    # Migrate the database when the service starts (SQLite, the embedded default, always
+    # does); otherwise a database behind the migrations' head stops `serve` at once.
+    auto_migrate: bool = False
     worker_enabled: bool = True
     worker_poll_s: float = 0.5
     retention_interval_s: float = 3600.0

@@ -9,11 +9,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database cannot serve this version: unreachable, or not at the migrations'
+    head. The message is one line that says what to do."""
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -55,6 +60,22 @@ async def migrate(url: str, revision: str = "head") -> None:
 
 def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+async def schema_revisions(url: str, *, timeout_s: float = 15.0) -> tuple[str | None, str | None]:
+    """(the database's revision, the migrations' head); raises if the database cannot be
+    reached within `timeout_s`."""
+    engine = make_engine(url, pool_size=1)
+    try:
+        current = await asyncio.wait_for(current_revision(engine), timeout_s)
+    finally:
+        await engine.dispose()
+    return current, head_revision(url)
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,0 +1,3 @@
+"""What stands between the network and the routes: unexpected failures answered as
+structured 500s, the loopback-only guard when auth is disabled, and the input checks
+every route shares (path ids, NUL and lone surrogates)."""
