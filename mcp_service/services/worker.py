@@ -20,6 +20,7 @@ Handler = Callable[[Job], Awaitable[JSON | None]]
 # exception that failed that job alone (it is retried like a failed single job).
 BatchHandler = Callable[[list[Job]], Awaitable[dict[str, JSON | Exception | None]]]
 MAX_BACKOFF_S = 300.0
+MAX_OUTAGE_WAIT_S = 30.0  # the longest pause between tries while the database is down
 BATCH_LIMIT = 256  # a round costs a few transactions and yields; under load, rounds are slow
 
 
@@ -142,20 +143,54 @@ class Worker:
         return ran
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Run jobs until `stop`. While the queue cannot be reached (the database is down)
+        it waits longer after each failure, up to MAX_OUTAGE_WAIT_S, logging the traceback
+        once and a line per try after that, and carries on by itself when it is back."""
+        failures = 0
         while not stop.is_set():
             try:
                 job = await self.run_once()
-            except Exception:  # the database may be briefly unreachable: keep the loop alive
-                log.exception("worker %s: claiming a job failed", self.worker_id)
-                job = None
+            except Exception as exc:  # the database may be unreachable: back off, keep going
+                failures += 1
+                wait = self.outage_wait_s(failures)
+                self._log_outage(failures, exc, wait)
+                await self._idle(stop, wait)
+                continue
+            if failures:
+                log.info("worker %s: recovered after %d failed tries", self.worker_id, failures)
+                failures = 0
             if job is None:
-                self.wake.clear()
-                stop_task = asyncio.ensure_future(stop.wait())
-                wake_task = asyncio.ensure_future(self.wake.wait())
-                await asyncio.wait(
-                    {stop_task, wake_task},
-                    timeout=self.poll_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                stop_task.cancel()
-                wake_task.cancel()
+                await self._idle(stop, self.poll_s)
+
+    def outage_wait_s(self, failures: int) -> float:
+        """How long to wait after `failures` failed tries in a row (doubling)."""
+        return min(MAX_OUTAGE_WAIT_S, max(self.poll_s, 0.001) * 2.0 ** min(failures, 30))
+
+    def _log_outage(self, failures: int, exc: Exception, wait: float) -> None:
+        if failures == 1:
+            log.error(
+                "worker %s: the job queue is unreachable; retrying in %.3fs",
+                self.worker_id,
+                wait,
+                exc_info=exc,
+            )
+            return
+        log.warning(
+            "worker %s: still unreachable (%d tries, %s: %s); retrying in %.3fs",
+            self.worker_id,
+            failures,
+            type(exc).__name__,
+            exc,
+            wait,
+        )
+
+    async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait up to `seconds`, or less when stopped or woken (new work was enqueued)."""
+        self.wake.clear()
+        stop_task = asyncio.ensure_future(stop.wait())
+        wake_task = asyncio.ensure_future(self.wake.wait())
+        await asyncio.wait(
+            {stop_task, wake_task}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        stop_task.cancel()
+        wake_task.cancel()
