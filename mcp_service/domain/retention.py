@@ -6,9 +6,10 @@ key given) and one or more rules. Validation raises `InvalidInput` naming the fi
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mcp_service.domain.errors import InvalidInput
@@ -20,6 +21,10 @@ SCOPE_FIELDS = ("metadata",)
 METADATA_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 COUNT_KINDS = ("turns", "sessions", "documents", "summaries")
 RETENTION = "retention"
+MAX_DAYS = 3_650_000  # 10,000 years: larger ages are refused (422)
+MAX_TURNS = 2**31 - 1  # a turn's seq is a 32-bit integer
+# A cutoff before year 1 cannot be represented: "older than that" means nothing at all.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 USER_ERASURE = "user_erasure"
 
 
@@ -211,8 +216,13 @@ def _number(data: JSON, name: str) -> float | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidInput(f"{name} must be a number of days, 0 or more", field=name)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_DAYS
+    ):
+        raise InvalidInput(f"{name} must be a number of days from 0 to {MAX_DAYS}", field=name)
     return int(value) if float(value).is_integer() else float(value)
 
 
@@ -220,8 +230,8 @@ def _whole(data: JSON, name: str) -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{name} must be a whole number, 0 or more", field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TURNS:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_TURNS}", field=name)
     return value
 
 
@@ -235,7 +245,12 @@ def _flag(data: JSON, name: str, default: bool) -> bool:
 
 
 def _before(now: datetime, days: float | None) -> datetime | None:
-    return None if days is None else now - timedelta(days=days)
+    if days is None:
+        return None
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:  # about 739,000 days and more: before year 1
+        return EARLIEST
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -11,7 +11,7 @@ from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
 from mcp_service.api.schemas.conversation import Strict
 from mcp_service.domain.access import ApiKey
 from mcp_service.domain.model import Tenant
-from mcp_service.domain.retention import RetentionPolicy
+from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RetentionPolicy
 
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 RoleName = Literal["chat", "ingest", "admin"]
@@ -84,12 +84,16 @@ class ScopeIn(Strict):
     metadata: dict[str, str | int | float | bool] | None = None
 
 
+def _days() -> Any:
+    return Field(default=None, ge=0, le=MAX_DAYS, allow_inf_nan=False)
+
+
 class RetentionPolicyIn(Strict):
     scope: ScopeIn | None = None
-    turn_max_age_days: float | None = Field(default=None, ge=0)
-    session_idle_days: float | None = Field(default=None, ge=0)
-    max_turns_per_session: int | None = Field(default=None, ge=0)
-    document_max_age_days: float | None = Field(default=None, ge=0)
+    turn_max_age_days: float | None = _days()
+    session_idle_days: float | None = _days()
+    max_turns_per_session: int | None = Field(default=None, ge=0, le=MAX_TURNS)
+    document_max_age_days: float | None = _days()
     include_summaries: bool = False
     enabled: bool = False
 
