@@ -70,8 +70,8 @@ class Container:
         await self.engine.dispose()
 
     def start_background(self) -> Callable[[], Awaitable[None]]:
-        """Start the in-process worker (two lanes: turn embeddings, and every other kind)
-        and the retention sweeper; return a coroutine function that stops them."""
+        """Start the in-process worker (two lanes: turn embeddings, and every other kind),
+        the retention sweeper and housekeeping; return a coroutine function that stops them."""
         stop = asyncio.Event()
         others = set(self.worker.kinds) - {EMBED_TURNS}
         lanes = [self.worker.lane({EMBED_TURNS}, "embed"), self.worker.lane(others, "jobs")]
@@ -82,6 +82,9 @@ class Container:
         if self.settings.retention_interval_s > 0:
             sweep = self.ops.sweeper.run_forever(stop)
             tasks.append(asyncio.create_task(sweep, name="mcp-retention-sweeper"))
+        if self.settings.housekeeping_interval_s > 0:
+            chores = self.ops.housekeeping.run_forever(stop)
+            tasks.append(asyncio.create_task(chores, name="mcp-housekeeping"))
 
         async def halt() -> None:
             stop.set()
@@ -253,6 +256,7 @@ async def build_container(
             retention_interval_s=settings.retention_interval_s,
             retention_lease_s=settings.retention_lease_s,
             retention_batch_size=settings.retention_batch_size,
+            housekeeping_interval_s=settings.housekeeping_interval_s,
         ),
         idempotency=IdempotencyService(deps),
         tools=MemoryTools(deps),

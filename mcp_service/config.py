@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     llm_stream_usage: bool = True
     idempotency_wait_s: float = 10.0
     idempotency_ttl_s: float = 86_400.0
+    housekeeping_interval_s: float = 600.0
 
     @field_validator("llm_fallback_models", mode="before")
     @classmethod

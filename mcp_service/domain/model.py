@@ -246,3 +246,4 @@ class IdempotencyRecord:
     created_at: datetime
     status_code: int | None = None
     response: JSON | None = None
+    session_id: str | None = None  # the session it wrote to, deleted with it

@@ -125,3 +125,21 @@ async def test_facts_remembered_at_the_same_time_are_all_kept(database_url: str)
     state = (await service(uow).get("t", "s")).state
     assert state == {"first": 0, **{f"fact{i}": i for i in range(12)}}
     await engine.dispose()
+
+
+async def test_the_migrations_match_the_models(database_url: str) -> None:
+    """A model change without its migration (or the reverse) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from mcp_service.adapters.db.tables import Base
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []

@@ -64,7 +64,7 @@ async def chat_completions(
     x_session_id: str | None = Header(default=None),
 ) -> Response:
     call = parse_call(body, x_session_id)
-    held = await idem.claim(request, c, principal.tenant_id)
+    held = await idem.claim(request, c, principal.tenant_id, session_id=call.session_id)
     if isinstance(held, idem.Replay):
         return _replayed(held, call)
     tenant_id = principal.tenant_id

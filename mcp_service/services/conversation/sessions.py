@@ -159,6 +159,7 @@ class SessionService:
         async with self.deps.uow(write=True) as uow:
             summaries = await uow.summaries.delete_session(tenant_id, session_id)
             turns = await uow.turns.delete_session(tenant_id, session_id)
+            await uow.idempotency.forget_session(tenant_id, session_id)  # remembered replies
             await uow.sessions.delete(tenant_id, session_id)
             await uow.commit()
         self.deps.turn_cache.forget(tenant_id, session_id)
