@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# A list given in the environment as comma-separated values (`a,b`), not JSON.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -23,7 +26,7 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
-    llm_fallback_models: list[str] = Field(default_factory=list)
+    llm_fallback_models: CommaList = Field(default_factory=list)
     llm_connect_timeout_s: float = 5.0
     llm_read_timeout_s: float = 60.0
     llm_deadline_s: float = 90.0
@@ -36,6 +39,10 @@ class Settings(BaseSettings):
     embedding_backend: Literal["onnx", "torch"] = "onnx"
     auth: Literal["disabled", "required"] | None = None
     default_tenant: str = "default"
+    # With auth disabled: Host names besides loopback, and browser origins besides the
+    # API's own, that may call the API (see api/hardening/local_only.py).
+    allowed_hosts: CommaList = Field(default_factory=list)
+    allowed_origins: CommaList = Field(default_factory=list)
     model_context_window: int = 16384
     reserved_completion_tokens: int = 1024
     max_message_chars: int = 32_000
@@ -72,9 +79,9 @@ class Settings(BaseSettings):
     idempotency_ttl_s: float = 86_400.0
     housekeeping_interval_s: float = 600.0
 
-    @field_validator("llm_fallback_models", mode="before")
+    @field_validator("llm_fallback_models", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
-    def _split_models(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [m.strip() for m in value.split(",") if m.strip()]
         return value

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from mcp_service import __version__
 from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api.hardening.local_only import LocalOnlyMiddleware
 from mcp_service.api.hardening.unhandled import UnhandledErrorMiddleware
 from mcp_service.api.logging import RequestContextMiddleware
 from mcp_service.api.routes import (
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (admin, retention, users, usage, openai_compat, metrics):
         app.include_router(module.router)
     mcp = mcp_server.install(app, settings or (container.settings if container else None))
+    app.add_middleware(LocalOnlyMiddleware)  # Host/Origin with auth disabled; no form bodies
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)  # a structured 500, never bare text
     app.add_middleware(RequestContextMiddleware)  # outermost: every log line has the id
