@@ -7,7 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from mcp_service.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
+from mcp_service.domain.errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SessionGone,
+)
 from mcp_service.domain.model import (
     JSON,
     ContextPolicy,
@@ -18,7 +25,7 @@ from mcp_service.domain.model import (
     Turn,
 )
 from mcp_service.domain.repositories import UnitOfWork
-from mcp_service.services.conversation.memory import enqueue_memory_jobs
+from mcp_service.services.conversation.memory import EMBED_TURNS, enqueue_memory_jobs
 from mcp_service.services.conversation.snapshot import SessionSnapshot
 from mcp_service.services.deps import Deps
 from mcp_service.services.governance.usage import record_usage
@@ -98,7 +105,12 @@ class SessionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def create(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+    async def create(
+        self, tenant_id: str, session_id: str, fields: JSON, *, admin: bool = True
+    ) -> Session:
+        """`admin=False` (a chat key): setting a legal hold is refused (`Forbidden`)."""
+        if not admin and fields.get("legal_hold"):
+            raise _needs_admin("legal_hold")
         session = new_session(self.deps, tenant_id, session_id, fields)
         async with self.deps.uow(write=True) as uow:
             await uow.tenants.ensure(tenant_id)
@@ -138,11 +150,31 @@ class SessionService:
         async with self.deps.uow() as uow:
             return await uow.sessions.page(tenant_id, limit=limit, after=after, user_id=user_id)
 
-    async def update(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+    async def update(
+        self, tenant_id: str, session_id: str, fields: JSON, *, admin: bool = True
+    ) -> Session:
+        """`admin=False` (a chat key) may not set or lift a legal hold, nor move a session
+        that has a user to another one (`Forbidden`). A new owner's session gets its turn
+        vectors re-tagged (a job), so user-scope recall follows the owner."""
+        async with self.deps.uow() as uow:
+            current = await _require(uow, tenant_id, session_id)
+        moved = "user_id" in fields and fields["user_id"] != current.user_id
+        if not admin:
+            if "legal_hold" in fields and fields["legal_hold"] != current.legal_hold:
+                raise _needs_admin("legal_hold")
+            if moved and current.user_id is not None:
+                raise _needs_admin("user_id")
+        if moved:  # the vectors carry the old owner: remove them, re-embed below
+            await self.deps.vectors.delete_turns(tenant_id, session_id=session_id)
         async with self.deps.uow(write=True) as uow:
             current = await _require(uow, tenant_id, session_id)
             updated = replace(apply_fields(current, fields), updated_at=self.deps.now())
             await uow.sessions.update(updated)
+            if moved:
+                seqs = await uow.purge.reset_embedded(tenant_id, session_id)
+                if seqs:
+                    payload = {"session_id": session_id, "seqs": seqs}
+                    await uow.jobs.enqueue(EMBED_TURNS, payload, tenant_id=tenant_id)
             await uow.commit()
         return updated
 
@@ -214,15 +246,23 @@ async def record_turns(
     session_id: str,
     turns: Sequence[NewTurn],
     snapshot: SessionSnapshot | None = None,
+    *,
+    create: bool = True,
 ) -> list[Turn]:
     """Write turns with fresh, gap-free sequence numbers in one short transaction: the
-    sequence reservation, the turns, usage events and the memory jobs (outbox)."""
+    sequence reservation, the turns, usage events and the memory jobs (outbox).
+    `create=False` (replies): a session deleted — or deleted and made again — since the
+    snapshot is not written to; `SessionGone` instead."""
     snap = snapshot or await read_snapshot(deps, tenant_id, session_id)
     async with deps.uow(write=True) as uow:
         session, first = snap.session, None
         if session is not None:
             first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
+            if first is not None and not create:
+                await _require_same(uow, session)
         if session is None or first is None:  # new, or deleted since it was read: create
+            if not create:
+                raise _gone(session_id)
             session = await ensure_session(uow, deps, tenant_id, session_id)
             first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
             assert first is not None  # it exists in this transaction
@@ -241,6 +281,24 @@ def as_utc(when: datetime) -> datetime:
 def merge_policy(tenant: Tenant | None, session: Session | None) -> ContextPolicy:
     base = dict(tenant.settings.get("policy") or {}) if tenant else {}
     return ContextPolicy.from_dict({**base, **(session.policy if session else {})})
+
+
+async def _require_same(uow: UnitOfWork, session: Session) -> None:
+    current = await uow.sessions.get(session.tenant_id, session.id)
+    if current is None or current.created_at != session.created_at:
+        raise _gone(session.id)
+
+
+def _needs_admin(field: str) -> Forbidden:
+    return Forbidden(f"changing {field} needs an API key with the 'admin' role", field=field)
+
+
+def _gone(session_id: str) -> SessionGone:
+    return SessionGone(
+        f"session {session_id!r} was deleted while the reply was generated; "
+        "the reply was not recorded",
+        field="session_id",
+    )
 
 
 async def _require(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:

@@ -34,7 +34,9 @@ async def test_forgetting_a_user_removes_only_that_users_data(
     ]
     for keys, sid, user, held in layout:
         r = await auth_client.post(
-            "/v1/sessions", json={"id": sid, "user_id": user, "legal_hold": held}, headers=keys.chat
+            "/v1/sessions",
+            json={"id": sid, "user_id": user, "legal_hold": held},
+            headers=keys.admin if held else keys.chat,
         )
         assert r.status_code == 201, r.text
         await auth_client.post(f"/v1/sessions/{sid}/turns", json=TURNS, headers=keys.chat)
