@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from mcp_service import __version__
 from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api.hardening.inputs import check_request_inputs
 from mcp_service.api.hardening.local_only import LocalOnlyMiddleware
 from mcp_service.api.hardening.unhandled import UnhandledErrorMiddleware
 from mcp_service.api.logging import RequestContextMiddleware
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version=__version__,
         summary="Conversational context and memory for LLM applications",
         lifespan=lifespan,
+        dependencies=[Depends(check_request_inputs)],  # ids, NUL, lone surrogates: every route
     )
     if container is not None:
         app.state.container = container

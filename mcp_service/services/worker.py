@@ -24,6 +24,14 @@ MAX_OUTAGE_WAIT_S = 30.0  # the longest pause between tries while the database i
 BATCH_LIMIT = 256  # a round costs a few transactions and yields; under load, rounds are slow
 
 
+def client_safe(exc: Exception) -> str:
+    """A job's `last_error`, which API clients read: the error's first line only — a
+    database error's next lines are the SQL statement and its parameters (the data)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}"[:500]
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -125,7 +133,7 @@ class Worker:
             await uow.commit()
 
     async def _failed(self, job: Job, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+        error = client_safe(exc)
         retry_at = None
         if job.attempts < job.max_attempts:
             delay = min(MAX_BACKOFF_S, self.base_backoff_s * 2 ** (job.attempts - 1))

@@ -143,3 +143,25 @@ async def test_the_migrations_match_the_models(database_url: str) -> None:
     finally:
         await engine.dispose()
     assert diff == []
+
+
+async def test_the_services_refuse_ids_and_text_that_cannot_be_stored(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """What MCP tools and the CLI write goes through these checks too (not only REST)."""
+    import pytest
+
+    from mcp_service.domain.errors import InvalidInput
+
+    sessions = service(uow_factory, FakeTokenCounter())
+    turn = [NewTurn(role="user", content="hi")]
+    for bad in ("m" * 300, "", "a b", "nul\x00"):
+        with pytest.raises(InvalidInput) as caught:
+            await sessions.append_turns("t", bad, turn)
+        assert caught.value.field == "session_id"
+    for text in ("a\x00b", "lone \ud800"):
+        with pytest.raises(InvalidInput) as caught:
+            await sessions.append_turns("t", "ok", [NewTurn(role="user", content=text)])
+        assert caught.value.field == "turns[0].content"
+    async with uow_factory() as uow:  # type: ignore[operator]
+        assert await uow.sessions.get("t", "ok") is None  # nothing was written

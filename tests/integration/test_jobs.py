@@ -154,3 +154,28 @@ async def test_the_worker_backs_off_while_the_database_is_down_and_recovers(
     assert len(waits) == 6
     assert waits == sorted(waits) and waits[-1] > waits[0]  # it backs off
     assert any("recovered" in r.getMessage() for r in records)
+
+
+class DatabaseError(Exception):
+    """Shaped like SQLAlchemy's: the statement and its parameters follow the message."""
+
+
+async def test_a_failed_job_does_not_expose_sql_or_parameters(database_url: str) -> None:
+    engine = make_engine(database_url)
+    uow = SqlUnitOfWorkFactory(engine)
+    (job_id,) = await enqueue(uow, 1)
+
+    async def handle(job: Job) -> JSON:
+        raise DatabaseError(
+            "(DataError) value too long for type character varying(500)\n"
+            "[SQL: INSERT INTO documents (id, external_id) VALUES ($1, $2)]\n"
+            "[parameters: ('a810', 'SECRETVALUE')]"
+        )
+
+    await Worker(deps_for(uow), {"work": handle}).run_once()
+    async with uow() as u:
+        job = await u.jobs.get("t", job_id)
+    await engine.dispose()
+    assert job is not None and job.last_error is not None
+    assert "value too long" in job.last_error
+    assert "SQL" not in job.last_error and "SECRETVALUE" not in job.last_error

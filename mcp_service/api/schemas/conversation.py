@@ -7,10 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcp_service.domain.inputs import ID_PATTERN as ID_PATTERN
+from mcp_service.domain.inputs import NAME_PATTERN as NAME_PATTERN
 from mcp_service.domain.model import Collection, Document, Session, Turn
-
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
 
 
 class Strict(BaseModel):

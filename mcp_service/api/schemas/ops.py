@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field
 from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
 from mcp_service.api.schemas.conversation import Strict
 from mcp_service.domain.access import ApiKey
+from mcp_service.domain.inputs import TENANT_PATTERN as TENANT_PATTERN
 from mcp_service.domain.model import Tenant
 from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RetentionPolicy
 
-TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 RoleName = Literal["chat", "ingest", "admin"]
 
 

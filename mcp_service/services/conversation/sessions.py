@@ -29,7 +29,7 @@ from mcp_service.services.conversation.memory import EMBED_TURNS, enqueue_memory
 from mcp_service.services.conversation.snapshot import SessionSnapshot
 from mcp_service.services.deps import Deps
 from mcp_service.services.governance.usage import record_usage
-from mcp_service.services.validation import require_message
+from mcp_service.services.validation import require_message, require_session_id
 
 UPDATABLE = (
     "user_id",
@@ -94,6 +94,7 @@ async def ensure_session(uow: UnitOfWork, deps: Deps, tenant_id: str, session_id
     found = await uow.sessions.get(tenant_id, session_id)
     if found is not None:
         return found
+    require_session_id(session_id)  # what REST checks on the path, for MCP and the CLI too
     await uow.tenants.ensure(tenant_id)
     await uow.sessions.add(new_session(deps, tenant_id, session_id))
     created = await uow.sessions.get(tenant_id, session_id)
@@ -202,6 +203,7 @@ class SessionService:
     ) -> list[Turn]:
         """Append (or import, with timestamps) a batch; creates the session if needed."""
         cfg = self.deps.config
+        require_session_id(session_id)
         if not turns:
             raise InvalidInput("turns must not be empty", field="turns")
         if len(turns) > cfg.max_turns_per_import:
