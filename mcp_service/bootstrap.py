@@ -116,6 +116,7 @@ def ingest_limits(settings: Settings) -> IngestLimits:
         batch_chunks=settings.ingest_batch_chunks,
         sync_max_documents=settings.ingest_sync_max_documents,
         sync_max_bytes=settings.ingest_sync_max_bytes,
+        job_lease_s=settings.ingest_lease_s,
     )
 
 

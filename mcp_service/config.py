@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     ingest_batch_chunks: int = 256
     ingest_sync_max_documents: int = 32
     ingest_sync_max_bytes: int = 2 * 1024 * 1024
+    ingest_lease_s: float = 60.0
     default_system_prompt: str = (
         "You are a helpful assistant. Use the reference material and the conversation "
         "so far to answer; say so when you do not know."

@@ -234,6 +234,7 @@ class Job:
     last_error: str | None = None
     progress: JSON | None = None
     result: JSON | None = None
+    locked_until: datetime | None = None  # a running job's lease: retried after it if it dies
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def job_from_row(row: JobRow) -> Job:
         last_error=row.last_error,
         progress=row.progress,
         result=row.result,
+        locked_until=aware(row.locked_until) if row.locked_until is not None else None,
     )
 
 
