@@ -108,6 +108,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         stream_usage=settings.llm_stream_usage,
         idempotency_wait_s=settings.idempotency_wait_s,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        idempotency_stale_s=settings.idempotency_stale_s,
     )
 
 

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     llm_stream_usage: bool = True
     idempotency_wait_s: float = 10.0
     idempotency_ttl_s: float = 86_400.0
+    # A claim whose request never answered (its server died) is taken over after this;
+    # keep it above the longest a request may run (MCP_LLM_DEADLINE_S and streams).
+    idempotency_stale_s: float = 300.0
     housekeeping_interval_s: float = 600.0
 
     @field_validator("llm_fallback_models", "allowed_hosts", "allowed_origins", mode="before")

@@ -107,5 +107,7 @@ class IdempotencyService:
 
 def _in_progress() -> IdempotencyInProgress:
     return IdempotencyInProgress(
-        "a request with this Idempotency-Key is still running; retry shortly", field=FIELD
+        "a request with this Idempotency-Key is still running; retry shortly (a request "
+        "whose server stopped is taken over after MCP_IDEMPOTENCY_STALE_S)",
+        field=FIELD,
     )
