@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -199,4 +199,5 @@ class SearchIn(Strict):
     query: str
     top_k: int = Field(default=5, ge=1, le=100)
     mode: Literal["dense", "lexical", "hybrid"] = "hybrid"
-    filter: dict[str, str | int | bool] | None = None
+    # Filter values are matched as keywords or 64-bit integers.
+    filter: dict[str, str | Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | bool] | None = None

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
 from mcp_service.api.schemas.conversation import Strict
-from mcp_service.domain.access import ApiKey
+from mcp_service.domain.access import MAX_KEY_DAYS, ApiKey
 from mcp_service.domain.inputs import TENANT_PATTERN as TENANT_PATTERN
 from mcp_service.domain.model import Tenant
 from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RetentionPolicy
@@ -47,7 +47,7 @@ class ApiKeyIn(Strict):
     name: str | None = Field(default=None, max_length=200)
     roles: list[RoleName] = Field(min_length=1)
     expires_at: datetime | None = None
-    expires_in_days: float | None = Field(default=None, gt=0)
+    expires_in_days: float | None = Field(default=None, gt=0, le=MAX_KEY_DAYS)
 
 
 class ApiKeyOut(BaseModel):

@@ -218,7 +218,7 @@ class SessionService:
                 content=require_message(
                     t.content, max_chars=cfg.max_message_chars, field=f"turns[{i}].content"
                 ),
-                created_at=as_utc(t.created_at) if t.created_at else now,
+                created_at=_imported_at(t.created_at, i) if t.created_at else now,
                 token_count=self.deps.counter.count(t.content),
             )
             for i, t in enumerate(turns)
@@ -278,6 +278,14 @@ async def record_turns(
 def as_utc(when: datetime) -> datetime:
     """Imported timestamps are stored in UTC (SQLite would drop the offset); naive = UTC."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _imported_at(when: datetime, i: int) -> datetime:
+    try:
+        return as_utc(when)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        field = f"turns[{i}].created_at"
+        raise InvalidInput(f"{field} is out of range", field=field) from exc
 
 
 def merge_policy(tenant: Tenant | None, session: Session | None) -> ContextPolicy:
