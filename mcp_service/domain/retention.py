@@ -6,8 +6,11 @@ key given) and one or more rules. Validation raises `InvalidInput` naming the fi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -255,3 +258,35 @@ def _before(now: datetime, days: float | None) -> datetime | None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# scrypt with a random salt per receipt: proves "this receipt erased user X" to whoever
+# knows X, but costs ~50 ms and 16 MiB per guess, so a leaked receipt table cannot be
+# matched against a dictionary of e-mail addresses or phone numbers the way SHA-256 can.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def erasure_digest(
+    user_id: str,
+    salt: bytes | None = None,
+    *,
+    n: int = _SCRYPT_N,
+    r: int = _SCRYPT_R,
+    p: int = _SCRYPT_P,
+) -> str:
+    """`scrypt$N$r$p$<salt hex>$<hash hex>` of a user id, for an erasure receipt."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    key = hashlib.scrypt(user_id.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * 2**20)
+    return f"scrypt${n}${r}${p}${salt.hex()}${key.hex()}"
+
+
+def erasure_digest_matches(digest: str, user_id: str) -> bool:
+    """Whether an erasure receipt's `user_id_digest` is that of `user_id`."""
+    try:
+        scheme, n, r, p, salt, key = digest.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = erasure_digest(user_id, bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    except ValueError:  # not a digest of ours (or parameters scrypt refuses)
+        return False
+    return hmac.compare_digest(expected.split("$")[-1], key)
