@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 
 from mcp_service import __version__
 from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api.hardening import openapi
 from mcp_service.api.hardening.inputs import check_request_inputs
 from mcp_service.api.hardening.local_only import LocalOnlyMiddleware
 from mcp_service.api.hardening.unhandled import UnhandledErrorMiddleware
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if container is not None:
         app.state.container = container
     errors.install(app)
+    openapi.install(app)  # every operation's error answers, in the media type sent
     limits.install(app)  # rate limit and body size, before anything parses the body
     for module in (health, sessions, conversation, collections, jobs):
         app.include_router(module.router)

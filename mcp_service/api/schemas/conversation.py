@@ -88,7 +88,7 @@ class SessionOut(BaseModel):
 
 class TurnIn(Strict):
     role: Literal["system", "user", "assistant", "tool"]
-    content: str
+    content: str = Field(min_length=1)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -127,7 +127,7 @@ class TurnOut(BaseModel):
 
 
 class ContextIn(Strict):
-    message: str
+    message: str = Field(min_length=1)
     max_context_tokens: int | None = Field(default=None, ge=1)
 
 
@@ -161,7 +161,7 @@ class CollectionOut(BaseModel):
 class DocumentIn(Strict):
     external_id: str | None = Field(default=None, max_length=500)
     title: str | None = Field(default=None, max_length=2000)
-    text: str
+    text: str = Field(min_length=1)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -196,7 +196,7 @@ class DocumentOut(BaseModel):
 
 
 class SearchIn(Strict):
-    query: str
+    query: str = Field(min_length=1)
     top_k: int = Field(default=5, ge=1, le=100)
     mode: Literal["dense", "lexical", "hybrid"] = "hybrid"
     # Filter values are matched as keywords or 64-bit integers.

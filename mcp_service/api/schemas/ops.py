@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
 from mcp_service.api.schemas.conversation import Strict
 from mcp_service.domain.access import MAX_KEY_DAYS, ApiKey
 from mcp_service.domain.inputs import TENANT_PATTERN as TENANT_PATTERN
 from mcp_service.domain.model import Tenant
-from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RetentionPolicy
+from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RULES, RetentionPolicy
 
 RoleName = Literal["chat", "ingest", "admin"]
 
@@ -89,6 +89,15 @@ def _days() -> Any:
 
 
 class RetentionPolicyIn(Strict):
+    # A policy needs at least one rule (checked by the service too, naming `rules`).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [rule], "properties": {rule: {"type": "number"}}} for rule in RULES
+            ]
+        },
+    )
     scope: ScopeIn | None = None
     turn_max_age_days: float | None = _days()
     session_idle_days: float | None = _days()
