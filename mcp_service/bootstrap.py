@@ -10,13 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mcp_service.adapters.db.engine import (
-    DatabaseNotReady,
-    display_url,
-    make_engine,
-    schema_revisions,
-)
-from mcp_service.adapters.db.engine import migrate as migrate_to_head
+from mcp_service.adapters.db.engine import DatabaseNotReady, make_engine, prepare_schema
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.embedder import MicroBatchingEmbedder, SentenceTransformerEmbedder
 from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
@@ -166,23 +160,8 @@ def make_gateway(settings: Settings, counter: TokenCounter) -> LLMGateway:
 async def prepare_database(settings: Settings, *, migrate: bool | None = None) -> None:
     """Migrate (SQLite always, else when `migrate` or MCP_AUTO_MIGRATE says so), or check
     that the database is at the head; `DatabaseNotReady` otherwise."""
-    url = settings.resolved_database_url
-    wanted = migrate if migrate is not None else (settings.is_sqlite or settings.auto_migrate)
-    if wanted:
-        await migrate_to_head(url)
-        return
-    try:
-        current, head = await schema_revisions(url)
-    except Exception as exc:  # unreachable or refused: say so in one line, not a traceback
-        raise DatabaseNotReady(
-            f"cannot reach the database {display_url(url)}: {type(exc).__name__}: {exc}"
-        ) from exc
-    if current != head:
-        raise DatabaseNotReady(
-            f"the database {display_url(url)} is at migration {current or 'none (empty)'}, "
-            f"not at {head}: run `mcp-service migrate` first "
-            "(or start with `serve --migrate` or MCP_AUTO_MIGRATE=true)"
-        )
+    wanted = migrate if migrate is not None else settings.migrates_at_start
+    await prepare_schema(settings.resolved_database_url, upgrade=wanted)
 
 
 async def build_container(

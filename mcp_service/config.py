@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("sqlite")
 
     @property
+    def migrates_at_start(self) -> bool:
+        """SQLite (the embedded default) always migrates itself; others when told to."""
+        return self.is_sqlite or self.auto_migrate
+
+    @property
     def is_embedded(self) -> bool:
         """True when running on the embedded default (SQLite and Qdrant Edge)."""
         return self.is_sqlite and not self.qdrant_url

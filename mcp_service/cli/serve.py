@@ -22,11 +22,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from mcp_service.api.app import create_app
-    from mcp_service.api.logging import configure_logging
-
     settings = get_settings()
     if settings.auth_mode == "disabled" and not _is_loopback(args.host):
         print(
@@ -36,6 +31,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 2
     _prepare_database(settings, migrate=True if args.migrate else None)
+    import uvicorn  # the app's imports take seconds: after the database check
+
+    from mcp_service.api.app import create_app
+    from mcp_service.api.logging import configure_logging
+
     configure_logging(settings.log_level, settings.log_format)  # before anything logs
     uvicorn.run(
         create_app(settings),
@@ -49,11 +49,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _prepare_database(settings: Settings, *, migrate: bool | None) -> None:
-    """Migrate or check the database before anything else starts (a `DatabaseNotReady`
-    is printed as one line by `cli.main`)."""
-    from mcp_service.bootstrap import prepare_database
+    """Migrate or check the database first, before the (slow) imports of the app: a
+    `DatabaseNotReady` is printed as one line by `cli.main`, within a second or two."""
+    from mcp_service.adapters.db.engine import prepare_schema
 
-    asyncio.run(prepare_database(settings, migrate=migrate))
+    wanted = migrate if migrate is not None else settings.migrates_at_start
+    asyncio.run(prepare_schema(settings.resolved_database_url, upgrade=wanted))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -67,10 +68,9 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run only the background worker (for deployments that separate API and workers)."""
-    from mcp_service.bootstrap import build_container
-
     settings = get_settings()
     _prepare_database(settings, migrate=None)
+    from mcp_service.bootstrap import build_container
 
     async def run() -> int:
         container = await build_container(settings)

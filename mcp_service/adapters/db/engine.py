@@ -73,6 +73,26 @@ async def schema_revisions(url: str, *, timeout_s: float = 15.0) -> tuple[str | 
     return current, head_revision(url)
 
 
+async def prepare_schema(url: str, *, upgrade: bool) -> None:
+    """Migrate to the head, or check that the database is there: `DatabaseNotReady`, with
+    one line that says what to do, when it is not (or cannot be reached)."""
+    if upgrade:
+        await migrate(url)
+        return
+    try:
+        current, head = await schema_revisions(url)
+    except Exception as exc:  # unreachable or refused: say so in one line, not a traceback
+        raise DatabaseNotReady(
+            f"cannot reach the database {display_url(url)}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if current != head:
+        raise DatabaseNotReady(
+            f"the database {display_url(url)} is at migration {current or 'none (empty)'}, "
+            f"not at {head}: run `mcp-service migrate` first "
+            "(or start with `serve --migrate` or MCP_AUTO_MIGRATE=true)"
+        )
+
+
 def display_url(url: str) -> str:
     """The URL without its password, for messages."""
     return make_url(url).render_as_string(hide_password=True)
