@@ -18,6 +18,7 @@ from mcp_service.adapters.metrics import ObservedGateway, PrometheusMetrics
 from mcp_service.adapters.offline_responder import OfflineResponder
 from mcp_service.adapters.onnx_embedder import OnnxEmbedder
 from mcp_service.adapters.parsers import DocumentParsers
+from mcp_service.adapters.pii_detectors import PatternPiiDetector
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
@@ -25,14 +26,21 @@ from mcp_service.config import Settings
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.services.conversation.chat import ChatService
 from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.conversations import ConversationService
 from mcp_service.services.conversation.idempotency import IdempotencyService
 from mcp_service.services.conversation.memory import EMBED_TURNS, MemoryJobs
 from mcp_service.services.conversation.memory_tools import MemoryTools
+from mcp_service.services.conversation.reconciler import Reconciler
 from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.conversation.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig, utc_now
+from mcp_service.services.governance.audit import AuditService
+from mcp_service.services.governance.guarded import GuardedContextService, ScopedSummarizer
 from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.masked_store import MaskedStore
 from mcp_service.services.governance.operations import Operations, build_operations
+from mcp_service.services.governance.quotas import QuotaService
+from mcp_service.services.governance.redaction import RedactingGateway, Redactor
 from mcp_service.services.knowledge.collections import IngestLimits, KnowledgeService
 from mcp_service.services.worker import Worker
 
@@ -56,6 +64,10 @@ class Container:
     idempotency: IdempotencyService
     tools: MemoryTools
     metrics: PrometheusMetrics
+    quotas: QuotaService
+    audit: AuditService
+    reconciler: Reconciler
+    conversations: ConversationService
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -193,20 +205,24 @@ async def build_container(
         if aclose is not None:
             closers.append(aclose)
     metrics = PrometheusMetrics()
-    gateway = ObservedGateway(gateway, metrics)
+    uow = SqlUnitOfWorkFactory(engine)
+    # PII redaction wraps the gateway: every call site sends masked text.
+    redactor = Redactor(uow, PatternPiiDetector(settings.pii_phone_region), settings.pii_redaction)
+    gateway = RedactingGateway(ObservedGateway(gateway, metrics), redactor)
     summarizer: Summarizer = (
-        LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        ScopedSummarizer(
+            LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        )
         if settings.llm_base_url
         else ExtractiveSummarizer(embedder, counter)
     )
-    uow = SqlUnitOfWorkFactory(engine)
 
     async def close_uow() -> None:
         uow.dispose()
 
     closers.insert(0, close_uow)  # closed last, just before the engine
     deps = Deps(
-        uow=uow,
+        uow=MaskedStore(uow, redactor) if settings.pii_store == "mask" else uow,
         vectors=vectors,
         embedder=embedder,
         counter=counter,
@@ -215,7 +231,9 @@ async def build_container(
         config=service_config(settings),
         observer=metrics,
     )
-    context = ContextService(deps)
+    quotas = QuotaService(uow, deps.now)
+    context = GuardedContextService(deps, redactor, quotas)
+    sessions = SessionService(deps)
     knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
     memory = MemoryJobs(deps)
     handlers = {**memory.handlers(), **knowledge.jobs.handlers()}
@@ -226,7 +244,7 @@ async def build_container(
         settings=settings,
         engine=engine,
         deps=deps,
-        sessions=SessionService(deps),
+        sessions=sessions,
         context=context,
         chat=ChatService(deps, context),
         knowledge=knowledge,
@@ -242,6 +260,10 @@ async def build_container(
         idempotency=IdempotencyService(deps),
         tools=MemoryTools(deps),
         metrics=metrics,
+        quotas=quotas,
+        audit=AuditService(uow),
+        reconciler=Reconciler(deps),
+        conversations=ConversationService(deps, sessions),
         closers=closers,
     )
 

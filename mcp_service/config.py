@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     auth: Literal["disabled", "required"] | None = None
     default_tenant: str = "default"
     # With auth disabled: Host names besides loopback, and browser origins besides the
-    # API's own, that may call the API (see api/hardening/local_only.py).
+    # server's own, that may call the REST API (api/hardening/local_only.py) and /mcp
+    # (api/mcp/security.py), e.g. http://localhost:6274 for MCP Inspector.
     allowed_hosts: CommaList = Field(default_factory=list)
     allowed_origins: CommaList = Field(default_factory=list)
     model_context_window: int = 16384
@@ -82,12 +83,34 @@ class Settings(BaseSettings):
     # keep it above the longest a request may run (MCP_LLM_DEADLINE_S and streams).
     idempotency_stale_s: float = 300.0
     housekeeping_interval_s: float = 600.0
+    # Guardrails: PII redaction before the gateway (a tenant's `pii_redaction` setting
+    # overrides it), optional masked storage of turns, and the usage price table
+    # (model → {"input": …, "output": …} per million tokens, JSON in MCP_MODEL_PRICES).
+    pii_redaction: Literal["off", "mask", "block"] = "off"
+    pii_store: Literal["off", "mask"] = "off"
+    pii_phone_region: str = "US"
+    model_prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # Open WebUI background tasks (title, tags, follow-ups ...) are forwarded without being
+    # recorded: a request carrying this header (set it in Open WebUI's connection headers,
+    # e.g. to {{TASK}}) is one; empty turns the header check off. The default task prompt
+    # shapes are recognised too unless task_prompt_detection is off.
+    task_header: str | None = "X-OpenWebUI-Task"
+    task_prompt_detection: bool = True
 
     @field_validator("llm_fallback_models", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [m.strip() for m in value.split(",") if m.strip()]
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(o).strip().rstrip("/").lower() for o in value if str(o).strip()]
         return value
 
     @property

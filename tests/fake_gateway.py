@@ -14,6 +14,11 @@ Behaviours (one per chat call; when the queue is empty, `default_behaviour` is u
   (`chunk_delay_s` > 0 spaces streamed chunks out, for clients that hang up midway)
 - "error_json": HTTP 400 with an OpenAI-shaped `invalid_request_error` body
 - "bad_json": HTTP 200 whose body is not JSON
+
+`tool_calls` (a list, or a function of the request body returning one or None) makes the
+answer a tool call instead of text: `message.tool_calls` and `finish_reason: tool_calls`,
+streamed as OpenAI does (the call's id and name first, its arguments in pieces).
+`usage_override` replaces the usage the gateway reports (odd values included).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any, Self
 
 JSON = dict[str, Any]
 Reply = str | Callable[[JSON], str]
+ToolCalls = list[JSON] | Callable[[JSON], list[JSON] | None] | None
 
 ERROR_STATUS = {
     "fail500": (500, "server_error", "fake upstream failure"),
@@ -58,6 +64,8 @@ class FakeGateway:
         self.behaviours: list[str] = []
         self.reported_model: str | None = None  # None: echo the requested model
         self.send_usage = True
+        self.usage_override: JSON | None = None
+        self.tool_calls: ToolCalls = None
         self.chunk_delay_s = 0.0
         self.requests: list[JSON] = []
         self.headers: list[dict[str, str]] = []
@@ -120,6 +128,12 @@ class FakeGateway:
 
     def reply_for(self, body: JSON) -> str:
         return self.reply(body) if callable(self.reply) else self.reply
+
+    def calls_for(self, body: JSON) -> list[JSON] | None:
+        return self.tool_calls(body) if callable(self.tool_calls) else self.tool_calls
+
+    def usage_for(self, body: JSON, reply: str) -> JSON:
+        return self.usage_override if self.usage_override is not None else _usage(body, reply)
 
     def wait(self, seconds: float) -> bool:
         """Sleep unless the server is closing; True when the full time passed."""
@@ -260,37 +274,63 @@ def _model(gateway: FakeGateway, body: JSON) -> str:
 
 
 def _completion(gateway: FakeGateway, body: JSON) -> JSON:
-    reply = gateway.reply_for(body)
+    calls = gateway.calls_for(body)
+    reply = "" if calls else gateway.reply_for(body)
+    message: JSON = {"role": "assistant", "content": reply}
+    if calls:
+        message = {"role": "assistant", "content": None, "tool_calls": calls}
     out: JSON = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": _model(gateway, body),
         "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": reply},
-                "finish_reason": "stop",
-            }
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
         ],
     }
     if gateway.send_usage:
-        out["usage"] = _usage(body, reply)
+        out["usage"] = gateway.usage_for(body, reply)
     return out
 
 
 def _stream_chunks(gateway: FakeGateway, body: JSON) -> list[JSON]:
     """One chunk per word (role on the first), a finish chunk, then usage if asked for."""
-    reply = gateway.reply_for(body)
+    calls = gateway.calls_for(body)
+    reply = "" if calls else gateway.reply_for(body)
     model = _model(gateway, body)
+    deltas = _call_deltas(calls) if calls else _text_deltas(reply)
+    chunks = [_chunk(model, [_choice(d, None)]) for d in deltas]
+    chunks.append(_chunk(model, [_choice({}, "tool_calls" if calls else "stop")]))
+    if (body.get("stream_options") or {}).get("include_usage") and gateway.send_usage:
+        chunks.append({**_chunk(model, []), "usage": gateway.usage_for(body, reply)})
+    return chunks
+
+
+def _text_deltas(reply: str) -> list[JSON]:
     pieces = re.findall(r"\S+\s*", reply) or [""]
     deltas: list[JSON] = [{"content": p} for p in pieces]
     deltas[0] = {"role": "assistant", **deltas[0]}
-    chunks = [_chunk(model, [_choice(d, None)]) for d in deltas]
-    chunks.append(_chunk(model, [_choice({}, "stop")]))
-    if (body.get("stream_options") or {}).get("include_usage") and gateway.send_usage:
-        chunks.append({**_chunk(model, []), "usage": _usage(body, reply)})
-    return chunks
+    return deltas
+
+
+def _call_deltas(calls: list[JSON]) -> list[JSON]:
+    """Each call's id, type and name in one delta, then its arguments in two pieces."""
+    deltas: list[JSON] = [{"role": "assistant", "content": None}]
+    for index, call in enumerate(calls):
+        function = call.get("function") or {}
+        arguments = str(function.get("arguments") or "")
+        half = len(arguments) // 2
+        head = {"name": function.get("name"), "arguments": ""}
+        deltas.append(
+            {
+                "tool_calls": [
+                    {"index": index, "id": call["id"], "type": "function", "function": head}
+                ]
+            }
+        )
+        for piece in (arguments[:half], arguments[half:]):
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    return deltas
 
 
 def _choice(delta: JSON, finish_reason: str | None) -> JSON:

@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from mcp_service.domain import errors as e
+from mcp_service.domain.guardrails import QuotaExceeded
+from mcp_service.domain.pii import PiiBlocked
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.DomainError)
     status, title = status_for(exc)
     extra: dict[str, object] = {"field": exc.field} if exc.field else {}
+    if isinstance(exc, QuotaExceeded):
+        extra.update(quota=exc.quota, scope=exc.scope, limit=exc.limit)
+    if isinstance(exc, PiiBlocked):
+        extra["pii_kinds"] = exc.kinds
     response = problem(status, title, exc.message, request.url.path, extra)
     if isinstance(exc, e.RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after_s)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from mcp_service.domain import sections as render
+from mcp_service.domain import tool_calls
 from mcp_service.domain.budget import check_mandatory, pick_in_order, share
 from mcp_service.domain.model import JSON, ChunkHit, ContextPolicy, Message, Summary, Turn
 from mcp_service.domain.ports import TokenCounter
@@ -40,6 +41,9 @@ class ContextInputs:
     recall: Sequence[tuple[Turn, float]] = ()  # best first
     knowledge_status: str = "ok"
     recall_status: str = "ok"
+    # The prompt's final messages when they are not just `message` as a user message: tool
+    # results with the call they answer, or a user message with image parts.
+    new_messages: Sequence[Message] = ()
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,18 @@ class _Assembler:
         self.counter = counter
         self.overhead = counter.message_overhead()
         self.report = ReportBuilder(inp.budget, inp.policy.strategy)
+        self.unit_costs = tool_calls.unit_costs(inp.history, self.own_cost)
 
     def message_tokens(self, message: Message) -> int:
-        return self.counter.count(message.content) + self.overhead + (1 if message.name else 0)
+        text = tool_calls.counted_text(message)
+        return self.counter.count(text) + self.overhead + (1 if message.name else 0)
 
     def turn_cost(self, turn: Turn) -> int:
-        if turn.role == "tool":
+        """A tool call and its results are charged as one (see tool_calls.unit_costs)."""
+        return self.unit_costs.get(turn.seq, self.own_cost(turn))
+
+    def own_cost(self, turn: Turn) -> int:
+        if turn.role == "tool" and tool_calls.answered_id(turn) is None:
             return self.message_tokens(render.turn_message(turn))
         return turn.token_count + self.overhead + (1 if turn.name else 0)
 
@@ -94,9 +104,9 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     a = _Assembler(inp, counter)
     policy = inp.policy
     system_msg = Message("system", render.system_text(inp.system_prompt, inp.now))
-    new_msg = Message("user", inp.message)
+    new_msgs = list(inp.new_messages) or [Message("user", inp.message)]
     system_tokens = a.message_tokens(system_msg)
-    message_tokens = a.message_tokens(new_msg)
+    message_tokens = sum(a.message_tokens(m) for m in new_msgs)
     remaining = check_mandatory(
         system_tokens + message_tokens + counter.prompt_overhead(), inp.budget
     )
@@ -182,8 +192,8 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
         messages.append(Message("system", render.knowledge_text(hits)))
     if recalled:
         messages.append(Message("system", render.recall_text(recalled, inp.session_id)))
-    messages.extend(render.turn_message(t) for t in recent_turns)
-    messages.append(new_msg)
+    messages.extend(tool_calls.render(recent_turns, render.turn_message))
+    messages.extend(new_msgs)
     total = a.report.finish(counter.prompt_overhead())
     return AssembledContext(messages, a.report.data, total)
 

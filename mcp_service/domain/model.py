@@ -107,6 +107,7 @@ class Turn:
     status: str = "complete"
     usage: JSON | None = None
     latency_ms: float | None = None
+    superseded_at: datetime | None = None  # set by a regenerate or an edit (see reconcile)
 
 
 @dataclass(frozen=True)
@@ -180,21 +181,53 @@ class TurnHit:
 
 @dataclass(frozen=True)
 class Message:
+    """A chat message as the gateway gets it. `content` is the text; `attachments` are the
+    non-text content parts (image_url, input_audio, file ...), sent after the text;
+    `tool_calls` (assistant) and `tool_call_id` (tool) are OpenAI's, passed as they came."""
+
     role: str
     content: str
     name: str | None = None
+    tool_calls: tuple[JSON, ...] = ()
+    tool_call_id: str | None = None
+    attachments: tuple[JSON, ...] = ()
 
     def to_dict(self) -> JSON:
         out: JSON = {"role": self.role, "content": self.content}
+        if self.attachments:
+            text = [{"type": "text", "text": self.content}] if self.content else []
+            out["content"] = [*text, *(dict(a) for a in self.attachments)]
+        if self.tool_calls:
+            out["tool_calls"] = [dict(c) for c in self.tool_calls]
+            if not self.content:
+                out["content"] = None
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
         if self.name:
             out["name"] = self.name
         return out
+
+
+MAX_TOKENS = 2**31 - 1  # what an INTEGER column holds on every database
 
 
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int
     completion_tokens: int
+
+    @staticmethod
+    def parse(raw: object) -> Usage | None:
+        """A gateway's `usage` object read defensively: values that are not whole
+        non-negative numbers are ignored, the rest clamped to MAX_TOKENS; None when
+        neither count is usable (the caller then estimates)."""
+        if not isinstance(raw, dict):
+            return None
+        prompt = _token_count(raw.get("prompt_tokens"))
+        completion = _token_count(raw.get("completion_tokens"))
+        if prompt is None and completion is None:
+            return None
+        return Usage(prompt or 0, completion or 0)
 
     @property
     def total_tokens(self) -> int:
@@ -208,6 +241,18 @@ class Usage:
         }
 
 
+def _token_count(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if number != number or number < 0:  # NaN or negative
+        return None
+    return min(int(number), MAX_TOKENS) if number < float(MAX_TOKENS) else MAX_TOKENS
+
+
 @dataclass(frozen=True)
 class Completion:
     content: str
@@ -215,6 +260,7 @@ class Completion:
     usage: Usage
     finish_reason: str = "stop"
     latency_ms: float = 0.0
+    tool_calls: tuple[JSON, ...] = ()  # as the gateway sent them (OpenAI shape)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from mcp_service.domain.guardrails import AuditRepository, PiiVaultRepository, QuotaRepository
 from mcp_service.domain.model import (
     JSON,
     Chunk,
@@ -70,8 +71,17 @@ class TurnRepository(Protocol):
     ) -> list[Turn]: ...
 
     async def page(
-        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
-    ) -> list[Turn]: ...
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int = 0,
+        include_superseded: bool = False,
+    ) -> list[Turn]:
+        """Oldest first. Every read of turns but this one with `include_superseded` leaves
+        superseded turns out (they are no longer part of the conversation)."""
+        ...
 
     async def recent(
         self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None
@@ -88,6 +98,12 @@ class TurnRepository(Protocol):
     async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]: ...
 
     async def count(self, tenant_id: str, session_id: str) -> int: ...
+
+    async def supersede(
+        self, tenant_id: str, session_id: str, from_seq: int, at: datetime
+    ) -> list[int]:
+        """Mark the current turns from `from_seq` on superseded; return their seqs."""
+        ...
 
     async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
 
@@ -238,6 +254,9 @@ class UnitOfWork(Protocol):
     leases: LeaseRepository
     usage: UsageRepository
     idempotency: IdempotencyRepository
+    pii_vault: PiiVaultRepository
+    quotas: QuotaRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,7 +1,7 @@
 """idempotency keys know their session (deleted with it) and expire by an index
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-12-04 02:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

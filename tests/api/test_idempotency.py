@@ -95,7 +95,8 @@ async def test_streams_replay_as_streams(client: httpx.AsyncClient, gateway: Fak
     assert len(gateway.requests) == 1
     assert [t["role"] for t in await turns(client, "i6")] == ["user", "assistant"]
 
-    plain = {**body, "stream": False}
+    # another message: the same one again would be a regenerate (see domain/reconcile.py)
+    plain = {**body, "stream": False, "messages": [{"role": "user", "content": "Hello again"}]}
     first = await client.post("/v1/chat/completions", json=plain, headers=headers | key("k-o"))
     again = await client.post("/v1/chat/completions", json=plain, headers=headers | key("k-o"))
     assert again.json() == first.json()

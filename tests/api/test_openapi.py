@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from mcp_service.api.hardening.unhandled import OPENAI_PREFIXES
+
 PROBLEM = "application/problem+json"
 
 
@@ -31,7 +33,7 @@ async def test_every_operation_documents_its_errors_as_they_are_sent(
     assert len(operations) > 30
     for path, method, op in operations:
         responses = op["responses"]
-        openai = path.startswith(("/v1/chat/completions", "/v1/models"))
+        openai = path.startswith(OPENAI_PREFIXES)  # the proxy and the APIs it mirrors
         media = "application/json" if openai else PROBLEM
         for code in ("400", "401", "403", "404", "422", "429", "500"):
             assert code in responses, (method, path, code)

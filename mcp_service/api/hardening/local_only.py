@@ -11,7 +11,7 @@ Always (auth or not), a write (`POST`/`PUT`/`PATCH`) whose body is a form or pla
 **415**: those are the bodies a cross-site page can send without a CORS preflight, and no
 route reads them. JSON and (for uploads) multipart are accepted.
 
-`/mcp` is left to the MCP transport's own Host/Origin checks (see api/mcp_server.py).
+The Host and Origin rules are /mcp's (api/mcp/security.py), which checks /mcp itself.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mcp_service.api.hardening.unhandled import is_openai_path
+from mcp_service.api.mcp.security import allowed_origin, loopback_host
 
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 REFUSED_BODIES = frozenset({"application/x-www-form-urlencoded", "text/plain"})
 
@@ -74,8 +74,8 @@ class LocalOnlyMiddleware:
         if settings.auth_mode != "disabled":
             return None
         host = _header(scope, b"host") or ""
-        allowed_hosts = LOOPBACK | {h.lower() for h in settings.allowed_hosts}
-        if host_name(host) not in allowed_hosts:
+        extra_hosts = {h.lower() for h in settings.allowed_hosts}
+        if not loopback_host(host) and host_name(host) not in extra_hosts:
             return (
                 421,
                 "Misdirected Request",
@@ -85,7 +85,7 @@ class LocalOnlyMiddleware:
                 ),
             )
         origin = _header(scope, b"origin")
-        if origin is not None and not _same_origin(origin, host, settings.allowed_origins):
+        if not allowed_origin(origin, host, settings.allowed_origins):
             return (
                 403,
                 "Forbidden",
@@ -95,13 +95,6 @@ class LocalOnlyMiddleware:
                 ),
             )
         return None
-
-
-def _same_origin(origin: str, host: str, extra: list[str]) -> bool:
-    origin = origin.strip().lower().rstrip("/")
-    if origin in {o.strip().lower().rstrip("/") for o in extra}:
-        return True
-    return origin in (f"http://{host.lower()}", f"https://{host.lower()}")
 
 
 def _settings(scope: Scope) -> Any:

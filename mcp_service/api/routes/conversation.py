@@ -51,12 +51,19 @@ async def list_turns(
     c: ContainerDep,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = None,
+    include_superseded: bool = False,
 ) -> dict[str, Any]:
+    """The conversation, oldest first; `include_superseded=true` adds the turns a
+    regenerate or an edit replaced (each with its `superseded_at`)."""
     raw = decode_cursor(cursor)
     if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_SEQ):
         raise InvalidInput("cursor is not valid", field="cursor")
     items = await c.sessions.list_turns(
-        principal.tenant_id, session_id, limit=limit + 1, after_seq=int(raw or 0)
+        principal.tenant_id,
+        session_id,
+        limit=limit + 1,
+        after_seq=int(raw or 0),
+        include_superseded=include_superseded,
     )
     more = len(items) > limit
     items = items[:limit]

@@ -12,14 +12,20 @@ from mcp_service.api.pagination import decode_cursor, encode_cursor
 from mcp_service.domain.errors import InvalidInput
 
 router = APIRouter(tags=["usage"])
-KEY_FIELD = {"session": "session_id", "user": "user_id", "day": "day"}
+KEY_FIELD = {
+    "session": "session_id",
+    "user": "user_id",
+    "day": "day",
+    "model": "model",
+    "key": "api_key_id",
+}
 
 
 @router.get("/v1/usage")
 async def usage(
     principal: AdminPrincipal,
     c: ContainerDep,
-    group_by: Literal["session", "user", "day"] = "day",
+    group_by: Literal["session", "user", "day", "model", "key"] = "day",
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
     limit: int = Query(1000, ge=1, le=10_000),
@@ -38,6 +44,14 @@ async def usage(
     )
     more = len(groups) > limit
     groups = groups[:limit]
+    prices = c.settings.model_prices
+    costs = (
+        await c.ops.usage.costs(
+            principal.tenant_id, prices, group_by=group_by, groups=groups, start=begin, end=until
+        )
+        if prices
+        else {}
+    )
     return {
         "group_by": group_by,
         "from": begin.isoformat() if begin else None,
@@ -50,11 +64,21 @@ async def usage(
                 "prompt_tokens": g.prompt_tokens,
                 "completion_tokens": g.completion_tokens,
                 "total_tokens": g.total_tokens,
+                **_cost(costs.get(g.key) if prices else None),
             }
             for g in groups
         ],
         "next_cursor": encode_cursor("k:" + (groups[-1].key or "")) if more else None,
     }
+
+
+def _cost(found: tuple[float, list[str]] | None) -> dict[str, Any]:
+    """`cost` in the unit of MCP_MODEL_PRICES (null without a price table), and the
+    models of the group that have no price (their tokens are not in `cost`)."""
+    if found is None:
+        return {"cost": None}
+    total, unpriced = found
+    return {"cost": round(total, 8), "unpriced_models": unpriced}
 
 
 def _after(raw: str | None) -> str | None:

@@ -109,6 +109,7 @@ class TurnOut(BaseModel):
     model: str | None
     status: str
     usage: dict[str, Any] | None
+    superseded_at: datetime | None = None
 
     @staticmethod
     def of(t: Turn) -> TurnOut:
@@ -123,6 +124,7 @@ class TurnOut(BaseModel):
             model=t.model,
             status=t.status,
             usage=t.usage,
+            superseded_at=t.superseded_at,
         )
 
 

@@ -20,6 +20,8 @@ RoleName = Literal["chat", "ingest", "admin"]
 class TenantSettingsIn(Strict):
     system_prompt: str | None = Field(default=None, max_length=32_000)
     policy: ContextPolicyIn | None = None
+    # PII redaction for this tenant, overriding MCP_PII_REDACTION (null: the default).
+    pii_redaction: Literal["off", "mask", "block"] | None = None
 
 
 class TenantPatch(Strict):

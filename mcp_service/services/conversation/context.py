@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
@@ -20,9 +22,13 @@ from mcp_service.domain.model import (
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.sessions import merge_policy, new_session
 from mcp_service.services.conversation.snapshot import SessionSnapshot
+from mcp_service.services.conversation.turn_input import provisional_turns
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
 from mcp_service.services.validation import require_message
+
+if TYPE_CHECKING:
+    from mcp_service.domain.model import Message, NewTurn
 
 RECENCY_HALF_LIFE_DAYS = 30.0
 RECENCY_WEIGHT = 0.1
@@ -67,16 +73,26 @@ class ContextService:
         *,
         max_context_tokens: int | None = None,
         system_prompt_override: str | None = None,
+        new_messages: Sequence[Message] = (),
+        history_before: int | None = None,
+        pending: Sequence[NewTurn] = (),
     ) -> tuple[Gathered, AssembledContext]:
         """Assemble the prompt for `message` in the session (which may not exist yet);
-        returns what was read too (a chat turn writes its turns with it)."""
+        returns what was read too (a chat turn writes its turns with it).
+
+        A reconciled request (see domain/reconcile.py) also gives the prompt's final
+        messages (`new_messages`, else `message` as a user message), where the recorded
+        history stops, and the turns it is about to record before them (`pending`)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
         observer = self.deps.observer
         # The query embedding (CPU, in a thread) overlaps the database reads (I/O).
         embedding = asyncio.ensure_future(self._embed(message))
         try:
             with timed(observer, "gather"):
-                g = await self._gather(tenant_id, session_id, max_context_tokens)
+                g = await self._gather(tenant_id, session_id, max_context_tokens, history_before)
+                if pending:
+                    made = provisional_turns(g.session, g.exists, pending)
+                    g = replace(g, history=[*g.history, *made])
             with timed(observer, "search"):
                 knowledge, k_status, recall, r_status = await self._search(g, message, embedding)
         finally:
@@ -96,13 +112,18 @@ class ContextService:
             knowledge_status=k_status,
             recall=recall,
             recall_status=r_status,
+            new_messages=new_messages,
         )
         with timed(observer, "assemble"):
             assembled = assemble(inputs, self.deps.counter)
         return g, assembled
 
     async def _gather(
-        self, tenant_id: str, session_id: str, max_context_tokens: int | None
+        self,
+        tenant_id: str,
+        session_id: str,
+        max_context_tokens: int | None,
+        before: int | None = None,
     ) -> Gathered:
         async with self.deps.uow() as uow:
             session = await uow.sessions.get(tenant_id, session_id)
@@ -116,7 +137,7 @@ class ContextService:
                 complete = True
                 summary = None
             else:
-                history, complete = await self._history(uow, session, budget)
+                history, complete = await self._history(uow, session, budget, before)
                 summary = await uow.summaries.current(tenant_id, session_id)
             has_collections = session.collections != [] and bool(
                 await uow.collections.names(tenant_id)
@@ -127,7 +148,7 @@ class ContextService:
         )
 
     async def _history(
-        self, uow: UnitOfWork, session: Session, budget: int
+        self, uow: UnitOfWork, session: Session, budget: int, before: int | None = None
     ) -> tuple[list[Turn], bool]:
         """The newest turns until they exceed the budget (a 2,000-turn session needs the
         last few dozen), capped at `history_window_limit`. The database lists which turns
@@ -135,6 +156,7 @@ class ContextService:
         in full. Returns the turns, oldest first, and whether they reach the start."""
         cap = self.deps.config.history_window_limit
         index = await uow.turns.recent_costs(session.tenant_id, session.id, limit=cap)
+        index = [(s, c) for s, c in index if before is None or s < before]
         take: list[int] = []
         cost = 0
         for seq, tokens in index:

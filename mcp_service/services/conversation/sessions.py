@@ -27,6 +27,7 @@ from mcp_service.domain.model import (
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.memory import EMBED_TURNS, enqueue_memory_jobs
 from mcp_service.services.conversation.snapshot import SessionSnapshot
+from mcp_service.services.conversation.supersede import drop_vectors, supersede_turns
 from mcp_service.services.deps import Deps
 from mcp_service.services.governance.usage import record_usage
 from mcp_service.services.validation import require_message, require_session_id
@@ -89,14 +90,17 @@ def apply_fields(session: Session, fields: JSON) -> Session:
     return replace(session, **values)
 
 
-async def ensure_session(uow: UnitOfWork, deps: Deps, tenant_id: str, session_id: str) -> Session:
-    """Load the session, creating it on first use (frontends may invent ids)."""
+async def ensure_session(
+    uow: UnitOfWork, deps: Deps, tenant_id: str, session_id: str, fields: JSON | None = None
+) -> Session:
+    """Load the session, creating it on first use (frontends may invent ids) with
+    `fields` (e.g. the user id a chat UI sent)."""
     found = await uow.sessions.get(tenant_id, session_id)
     if found is not None:
         return found
     require_session_id(session_id)  # what REST checks on the path, for MCP and the CLI too
     await uow.tenants.ensure(tenant_id)
-    await uow.sessions.add(new_session(deps, tenant_id, session_id))
+    await uow.sessions.add(new_session(deps, tenant_id, session_id, fields))
     created = await uow.sessions.get(tenant_id, session_id)
     assert created is not None
     return created
@@ -226,11 +230,23 @@ class SessionService:
         return await record_turns(self.deps, tenant_id, session_id, prepared)
 
     async def list_turns(
-        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int,
+        include_superseded: bool = False,
     ) -> list[Turn]:
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
-            return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
+            return await uow.turns.page(
+                tenant_id,
+                session_id,
+                limit=limit,
+                after_seq=after_seq,
+                include_superseded=include_superseded,
+            )
 
 
 async def read_snapshot(deps: Deps, tenant_id: str, session_id: str) -> SessionSnapshot:
@@ -249,29 +265,61 @@ async def record_turns(
     turns: Sequence[NewTurn],
     snapshot: SessionSnapshot | None = None,
     *,
+    supersede_from: int | None = None,
+    session_fields: JSON | None = None,
     create: bool = True,
 ) -> list[Turn]:
     """Write turns with fresh, gap-free sequence numbers in one short transaction: the
-    sequence reservation, the turns, usage events and the memory jobs (outbox).
-    `create=False` (replies): a session deleted — or deleted and made again — since the
-    snapshot is not written to; `SessionGone` instead."""
+    sequence reservation, the turns, usage events and the memory jobs (outbox); first,
+    with `supersede_from`, mark the turns from that seq on superseded. `create=False`
+    (replies): a session deleted — or deleted and made again — since the snapshot is not
+    written to; `SessionGone` instead."""
+    if not turns and supersede_from is None:
+        return []
     snap = snapshot or await read_snapshot(deps, tenant_id, session_id)
+    superseded: list[int] = []
     async with deps.uow(write=True) as uow:
-        session, first = snap.session, None
-        if session is not None:
-            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
-            if first is not None and not create:
-                await _require_same(uow, session)
-        if session is None or first is None:  # new, or deleted since it was read: create
-            if not create:
-                raise _gone(session_id)
-            session = await ensure_session(uow, deps, tenant_id, session_id)
-            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
-            assert first is not None  # it exists in this transaction
-        written = await uow.turns.add_many(tenant_id, session_id, first, turns)
-        await record_usage(uow, session, written)  # replies' usage, in the same transaction
-        await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, snap)
+        if supersede_from is not None and snap.session is not None:
+            superseded = await supersede_turns(
+                uow, deps, tenant_id, session_id, supersede_from, snap
+            )
+        written = await _add_turns(
+            uow, deps, tenant_id, session_id, turns, snap, session_fields, create=create
+        )
         await uow.commit()
+    if superseded:
+        deps.turn_cache.forget(tenant_id, session_id)
+        await drop_vectors(deps, tenant_id, session_id, superseded)
+    return written
+
+
+async def _add_turns(
+    uow: UnitOfWork,
+    deps: Deps,
+    tenant_id: str,
+    session_id: str,
+    turns: Sequence[NewTurn],
+    snap: SessionSnapshot,
+    session_fields: JSON | None,
+    *,
+    create: bool,
+) -> list[Turn]:
+    if not turns:
+        return []
+    session, first = snap.session, None
+    if session is not None:
+        first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
+        if first is not None and not create:
+            await _require_same(uow, session)
+    if session is None or first is None:  # new, or deleted since it was read: create
+        if not create:
+            raise _gone(session_id)
+        session = await ensure_session(uow, deps, tenant_id, session_id, session_fields)
+        first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
+        assert first is not None  # it exists in this transaction
+    written = await uow.turns.add_many(tenant_id, session_id, first, turns)
+    await record_usage(uow, session, written)  # replies' usage, in the same transaction
+    await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, snap)
     return written
 
 

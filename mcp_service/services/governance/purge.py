@@ -172,6 +172,7 @@ class Purger:
                     counts.summaries += dropped
                     if dropped:
                         await uow.jobs.enqueue(SUMMARIZE, {"session_id": sid}, tenant_id=tenant_id)
+                    await uow.pii_vault.prune(tenant_id, sid)  # values only deleted turns held
                 await uow.commit()
         return counts
 

@@ -12,7 +12,7 @@ from mcp_service.domain.errors import AlreadyExists, Forbidden, InvalidInput, No
 from mcp_service.domain.model import JSON, ContextPolicy, Tenant
 from mcp_service.domain.repositories import UnitOfWorkFactory
 
-SETTINGS = ("system_prompt", "policy")
+SETTINGS = ("system_prompt", "policy", "pii_redaction")
 
 
 def check_settings(settings: JSON) -> JSON:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_service.bootstrap import open_key_service
-from mcp_service.config import Settings
-from mcp_service.domain.access import Operator
+from tests.api.mcp.support import call, make_key
 from tests.live_server import LiveServer
 
 TOOLS = {
@@ -24,34 +19,6 @@ TOOLS = {
     "list_sessions",
     "get_summary",
 }
-
-
-@pytest.fixture
-def auth_live(settings: Settings, real_embedder: object) -> Iterator[LiveServer]:
-    required = settings.model_copy(update={"auth": "required"})
-    with LiveServer(required, real_embedder) as server:
-        yield server
-
-
-async def make_key(settings: Settings, tenant_id: str, *roles: str) -> str:
-    keys, engine = await open_key_service(settings)
-    try:
-        _, secret = await keys.create(
-            Operator(tenant_id, superadmin=True),
-            tenant_id=tenant_id,
-            roles=list(roles),
-            create_tenant=True,
-        )
-    finally:
-        await engine.dispose()
-    return secret
-
-
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 async def test_agent_uses_every_tool_with_an_api_key(auth_live: LiveServer) -> None:
