@@ -75,3 +75,21 @@ async def test_a_brand_new_session_is_still_created_by_its_first_chat(
     assert r.status_code == 200
     items = (await client.get("/v1/sessions/brand-new/turns")).json()["items"]
     assert [t["role"] for t in items] == ["user", "assistant"]
+
+
+async def test_the_proxy_stream_says_so_when_its_session_was_deleted(
+    client: httpx.AsyncClient, gateway: FakeGateway
+) -> None:
+    gateway.reply = "a long streamed answer"
+    gateway.queue("hold")
+    body = {"model": "fake-model", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+    headers = {"X-Session-Id": "gone-proxy"}
+    task = asyncio.create_task(client.post("/v1/chat/completions", json=body, headers=headers))
+    assert await asyncio.to_thread(gateway.holding.wait, 30)
+    assert (await client.delete("/v1/sessions/gone-proxy")).status_code == 200
+    gateway.release.set()
+    r = await task
+    got = events(r.text)
+    assert got[-1] == "[DONE]"
+    assert "error" in got[-2] and "deleted" in got[-2]["error"]["message"]
+    assert (await client.get("/v1/sessions/gone-proxy")).status_code == 404
