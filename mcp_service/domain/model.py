@@ -280,6 +280,7 @@ class Job:
     last_error: str | None = None
     progress: JSON | None = None
     result: JSON | None = None
+    locked_until: datetime | None = None  # a running job's lease: retried after it if it dies
 
 
 @dataclass(frozen=True)
@@ -292,3 +293,4 @@ class IdempotencyRecord:
     created_at: datetime
     status_code: int | None = None
     response: JSON | None = None
+    session_id: str | None = None  # the session it wrote to, deleted with it

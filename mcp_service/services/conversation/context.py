@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
+from mcp_service.domain.model import (
+    ChunkHit,
+    ContextPolicy,
+    Session,
+    Summary,
+    Tenant,
+    Turn,
+    TurnHit,
+)
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.sessions import merge_policy, new_session
 from mcp_service.services.conversation.snapshot import SessionSnapshot
@@ -251,10 +259,12 @@ class ContextService:
         )
         if not hits:
             return []
-        keys = {(h.session_id, h.seq) for h in hits}
-        keys |= {(h.session_id, h.seq + d) for h in hits for d in (-1, 1)}
         async with self.deps.uow() as uow:
-            found = await uow.turns.get_many(s.tenant_id, sorted(keys))
+            if by_user:  # vectors carry the owner they were embedded with: trust the row
+                hits = await _owned_by(uow, s, hits)
+            keys = {(h.session_id, h.seq) for h in hits}
+            keys |= {(h.session_id, h.seq + d) for h in hits for d in (-1, 1)}
+            found = await uow.turns.get_many(s.tenant_id, sorted(keys)) if keys else []
         turns = {(t.session_id, t.seq): t for t in found}
         now = self.deps.now()
         scored: dict[tuple[str, int], float] = {}
@@ -272,6 +282,16 @@ class ContextService:
                 scored[key] = max(scored.get(key, 0.0), score * NEIGHBOUR_FACTOR)
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         return [(turns[k], v) for k, v in ranked]
+
+
+async def _owned_by(uow: UnitOfWork, session: Session, hits: list[TurnHit]) -> list[TurnHit]:
+    """The hits whose session belongs to the session's user now (a session moved to
+    another user keeps old-owner vectors until they are re-tagged)."""
+    owners: dict[str, str | None] = {session.id: session.user_id}
+    for sid in {h.session_id for h in hits} - set(owners):
+        other = await uow.sessions.get(session.tenant_id, sid)
+        owners[sid] = other.user_id if other is not None else None
+    return [h for h in hits if owners[h.session_id] == session.user_id]
 
 
 async def _nothing() -> None:
