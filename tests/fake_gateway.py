@@ -69,6 +69,10 @@ class FakeGateway:
         self.chunk_delay_s = 0.0
         self.requests: list[JSON] = []
         self.headers: list[dict[str, str]] = []
+        # Behaviour "hold": the reply (a stream: after its first chunk) waits for `release`;
+        # `holding` is set once a held request has arrived.
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -189,9 +193,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif behaviour == "slow" and not gateway.wait(gateway.slow_s):
             self.close_connection = True
         elif body.get("stream"):
-            self._stream(body, drop=behaviour == "stream_drop")
+            self._stream(body, drop=behaviour == "stream_drop", hold=behaviour == "hold")
         else:
+            if behaviour == "hold":
+                self._hold()
             self._send_json(200, _completion(gateway, body))
+
+    def _hold(self) -> None:
+        gateway = self.server.gateway
+        gateway.holding.set()
+        gateway.release.wait(30)  # a safety net: the test releases it
 
     def _send_failure(self, behaviour: str) -> None:
         status, kind, message = ERROR_STATUS[behaviour]
@@ -200,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Retry-After"] = self.server.gateway.retry_after
         self._send_json(status, _error(kind, message), headers)
 
-    def _stream(self, body: JSON, *, drop: bool) -> None:
+    def _stream(self, body: JSON, *, drop: bool, hold: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -211,8 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write_event(json.dumps(chunk))
             self.close_connection = True  # no terminating chunk: the client sees a cut body
             return
-        for chunk in chunks:
+        for i, chunk in enumerate(chunks):
             self._write_event(json.dumps(chunk))
+            if hold and i == 0:
+                self._hold()
             if self.server.gateway.chunk_delay_s and not self.server.gateway.wait(
                 self.server.gateway.chunk_delay_s
             ):

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from mcp_service.domain import errors as e
 from mcp_service.domain.guardrails import QuotaExceeded
@@ -86,7 +87,21 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+    response = problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:  # every method of the path (Starlette names one route's)
+        response.headers["Allow"] = ", ".join(sorted(_allowed(request)))
+    return response
+
+
+def _allowed(request: Request) -> set[str]:
+    routes = request.app.router.routes
+    allowed = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.add(method)
+    return allowed
 
 
 def install(app: FastAPI) -> None:

@@ -90,7 +90,13 @@ def _event_stream(stream: ChatStream, held: idem.Claim | None) -> Response:
             yield sse.error_event("internal error while streaming", code="internal_error")
             yield sse.DONE
             return
-        yield sse.event(result_event(await stream.finish()))
+        try:
+            result = await stream.finish()
+        except DomainError as exc:  # e.g. the session was deleted meanwhile
+            yield sse.error_event(exc.message, code="not_recorded")
+            yield sse.DONE
+            return
+        yield sse.event(result_event(result))
         yield sse.DONE
 
     async def close() -> None:

@@ -11,6 +11,7 @@ from mcp_service.domain.errors import Forbidden
 ROLES: tuple[str, ...] = ("chat", "ingest", "admin")
 KEY_PREFIX = "mcp_"
 DISPLAY_PREFIX_LEN = 12
+MAX_KEY_DAYS = 36_500  # a key may be valid for at most 100 years
 USAGE_GROUPS: tuple[str, ...] = ("session", "user", "day", "model", "key")
 
 

@@ -284,6 +284,7 @@ class Job:
     last_error: str | None = None
     progress: JSON | None = None
     result: JSON | None = None
+    locked_until: datetime | None = None  # a running job's lease: retried after it if it dies
 
 
 @dataclass(frozen=True)
@@ -296,3 +297,4 @@ class IdempotencyRecord:
     created_at: datetime
     status_code: int | None = None
     response: JSON | None = None
+    session_id: str | None = None  # the session it wrote to, deleted with it

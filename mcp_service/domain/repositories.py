@@ -196,6 +196,10 @@ class JobRepository(Protocol):
 
     async def progress(self, job_id: str, progress: JSON) -> None: ...
 
+    async def clear_finished_payloads(self) -> int:
+        """Empty the payload of every done or dead job (it may hold document text)."""
+        ...
+
     async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
         """Extend a running job's lease, fenced by its attempt number: False when the
         lease was lost (the job was claimed again), so the caller must stop."""
@@ -226,6 +230,17 @@ class IdempotencyRepository(Protocol):
 
     async def release(self, tenant_id: str, key: str) -> None:
         """Forget an unfinished claim (the request wrote nothing)."""
+        ...
+
+    async def forget_session(
+        self, tenant_id: str, session_id: str, *, finished_only: bool = False
+    ) -> int:
+        """Delete the records of requests that wrote to this session (only those with a
+        stored answer when `finished_only`); how many."""
+        ...
+
+    async def purge_expired(self, before: datetime) -> int:
+        """Delete every record claimed before `before`; how many."""
         ...
 
 

@@ -228,6 +228,12 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # The session the request wrote to: its remembered answer is deleted with it.
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (
+        Index("ix_idempotency_tenant_session", "tenant_id", "session_id"),
+        Index("ix_idempotency_created", "created_at"),
+    )
 
 
 class LeaseRow(Base):

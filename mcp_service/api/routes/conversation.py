@@ -15,6 +15,7 @@ from mcp_service.api.session_chat import problem, session_chat
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import NewTurn
 
+MAX_SEQ = 2**31 - 1  # a turn's seq is a 32-bit integer
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversation"])
 
 
@@ -55,7 +56,7 @@ async def list_turns(
     """The conversation, oldest first; `include_superseded=true` adds the turns a
     regenerate or an edit replaced (each with its `superseded_at`)."""
     raw = decode_cursor(cursor)
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_SEQ):
         raise InvalidInput("cursor is not valid", field="cursor")
     items = await c.sessions.list_turns(
         principal.tenant_id,

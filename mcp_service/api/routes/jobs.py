@@ -25,6 +25,8 @@ async def get_job(job_id: str, principal: PrincipalDep, c: ContainerDep) -> dict
         "progress": public_progress(job.progress),
         "result": job.result,
         "last_error": job.last_error,
+        # A running job whose worker died is taken over once this has passed.
+        "lease_expires_at": job.locked_until if job.status == "running" else None,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
     }

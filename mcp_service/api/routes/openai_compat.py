@@ -76,7 +76,7 @@ async def chat_completions(
     )
     if call.caller is None:
         return await _forward(c, call)
-    held = await idem.claim(request, c, principal.tenant_id)
+    held = await idem.claim(request, c, principal.tenant_id, session_id=call.session_id)
     if isinstance(held, idem.Replay):
         return _replayed(held, call)
     tenant_id = principal.tenant_id
@@ -200,6 +200,8 @@ async def _relay(stream: ChatStream, call: ProxyCall) -> AsyncIterator[bytes]:
         # Recorded before the client sees [DONE]: an agent's next request (the tool
         # results) must find this reply, or it would be taken for history to import.
         await stream.finish()
+    except DomainError as exc:  # e.g. the session was deleted meanwhile: say so in-band
+        yield b"data: " + bytes(openai_error(exc).body) + b"\n\n"
     except Exception:
         log.exception("recording the streamed reply failed")
         yield sse.error_event("the reply could not be recorded", code="internal_error")

@@ -98,6 +98,8 @@ def _instant(raw: str | None, field: str, end_of_day: bool) -> datetime | None:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
             return start + timedelta(days=1) if end_of_day else start
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except ValueError as exc:
         raise InvalidInput(f"{field} must be an ISO date or date-time", field=field) from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError:  # past an end of the calendar: everything on that side
+        return datetime.max.replace(tzinfo=UTC) if end_of_day else datetime.min.replace(tzinfo=UTC)

@@ -148,9 +148,12 @@ class ChatService:
         self, tenant_id: str, session_id: str, reply: NewTurn, snapshot: SessionSnapshot
     ) -> Turn:
         """The one place replies are written, streamed or not. A session that was new
-        when the turn began exists now (the input created it): it is read again."""
+        when the turn began exists now (the input created it): it is read again. A
+        reply never re-creates its session: deleted meanwhile → `SessionGone`."""
         known = snapshot if snapshot.session is not None else None
-        (recorded,) = await record_turns(self.deps, tenant_id, session_id, [reply], known)
+        (recorded,) = await record_turns(
+            self.deps, tenant_id, session_id, [reply], known, create=False
+        )
         return recorded
 
     def _model(self, session: Session, requested: str | None) -> str:

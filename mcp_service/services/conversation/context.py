@@ -249,8 +249,8 @@ class ContextService:
 
 
 def _relevant_knowledge(hits: list[ChunkHit], mode: str) -> tuple[list[ChunkHit], str]:
-    """Hits that earn a place in the prompt: at or above the relevance floor (any lexical
-    match counts in lexical mode, where scores are raw BM25)."""
+    """Hits that earn a place in the prompt: at or above the relevance floor of their
+    search mode (domain/fusion.py)."""
     floor = KNOWLEDGE_FLOORS.get(mode, 0.0)
     kept = [h for h in hits if h.score >= floor and h.score > 0]
     if kept or not hits:

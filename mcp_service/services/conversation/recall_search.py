@@ -57,6 +57,8 @@ class RecallSearch:
         depth = depth_for(allowance)
         hits = await self._search(session, vector, message, by_user, newest, depth)
         async with self.deps.uow() as uow:
+            if by_user:  # vectors carry the owner they were embedded with: trust the row
+                hits = await _owned_by(uow, session, hits)
             turns = await self._load(uow, session, hits)
             candidates = [
                 recall.Candidate(turns[(h.session_id, h.seq)], h.score, h.dense)
@@ -159,3 +161,13 @@ class RecallSearch:
             return {}
         loaded = await uow.turns.get_many(session.tenant_id, list(dict.fromkeys(keys)))
         return {(t.session_id, t.seq): t for t in loaded}
+
+
+async def _owned_by(uow: UnitOfWork, session: Session, hits: list[TurnHit]) -> list[TurnHit]:
+    """The hits whose session belongs to the session's user now (a session moved to
+    another user keeps old-owner vectors until they are re-tagged)."""
+    owners: dict[str, str | None] = {session.id: session.user_id}
+    for sid in {h.session_id for h in hits} - set(owners):
+        other = await uow.sessions.get(session.tenant_id, sid)
+        owners[sid] = other.user_id if other is not None else None
+    return [h for h in hits if owners[h.session_id] == session.user_id]
