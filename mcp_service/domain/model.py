@@ -33,12 +33,13 @@ class ContextPolicy:
     recall_scope: Literal["session", "user"] = "session"
     retrieval_mode: SearchMode = "hybrid"
     max_context_tokens: int | None = None
-    # Shares of what is left after the mandatory parts and the minimum recent turns.
-    # Filled in order; whatever a section leaves unused flows to the next one, and the
-    # remainder after recall goes to more recent turns.
+    # Shares of what is left after the mandatory parts, the minimum recent turns and the
+    # state. Summary and knowledge take at most their share of it (what the summary leaves
+    # flows to knowledge); recall may take up to `recall_share` of what they leave, as far
+    # as relevant turns reach; the rest goes to more recent turns.
     summary_share: float = 0.15
     knowledge_share: float = 0.30
-    recall_share: float = 0.15
+    recall_share: float = 0.85
     state_max_tokens: int = 300
 
     @staticmethod
@@ -172,11 +173,14 @@ class ChunkHit:
 
 @dataclass(frozen=True)
 class TurnHit:
-    """A recalled older turn (from the vector store) with its score."""
+    """A recalled older turn (from the vector store): its fused score, and each leg's
+    own score (None: that leg did not find it)."""
 
     session_id: str
     seq: int
     score: float
+    dense: float | None = None
+    lexical: float | None = None
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,12 @@ class TurnRepository(Protocol):
 
     async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]: ...
 
+    async def seq_span(
+        self, tenant_id: str, session_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int] | None:
+        """(first, last) seq of the session's turns written in [start, end), if any."""
+        ...
+
     async def count(self, tenant_id: str, session_id: str) -> int: ...
 
     async def supersede(

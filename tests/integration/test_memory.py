@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from mcp_service.adapters.db.engine import make_engine
 from mcp_service.adapters.db.tables import JobRow
-from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
-from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.domain.model import NewTurn, Turn
 from mcp_service.services.conversation.context import ContextService
 from mcp_service.services.conversation.memory import SUMMARIZE, MemoryJobs
 from mcp_service.services.conversation.sessions import SessionService
-from mcp_service.services.conversation.summarizers import ExtractiveSummarizer
-from mcp_service.services.deps import Deps, ServiceConfig
+from mcp_service.services.deps import Deps
 from mcp_service.services.governance.retention import RetentionService
 from mcp_service.services.worker import Worker
 
@@ -43,26 +36,6 @@ class ExplodingSummarizer:
         self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
     ) -> str:
         raise RuntimeError("summary model unavailable")
-
-
-@pytest.fixture
-async def deps(database_url: str, tmp_path: Path, real_embedder: object) -> AsyncIterator[Deps]:
-    engine = make_engine(database_url)
-    store = QdrantEdgeStore(tmp_path / "qdrant")
-    await store.ensure_ready(384)
-    counter = TiktokenCounter("gpt-4o")
-    d = Deps(
-        uow=SqlUnitOfWorkFactory(engine),
-        vectors=store,
-        embedder=real_embedder,  # type: ignore[arg-type]
-        counter=counter,
-        gateway=None,  # type: ignore[arg-type]
-        summarizer=ExtractiveSummarizer(real_embedder, counter),  # type: ignore[arg-type]
-        config=ServiceConfig(summary_trigger_turns=24, summary_keep_turns=12),
-    )
-    yield d
-    await store.close()
-    await engine.dispose()
 
 
 async def import_history(deps: Deps, planted_at: int, total: int, start: int = 0) -> None:

@@ -45,7 +45,7 @@ def test_a_call_and_its_results_replay_in_openai_shape() -> None:
 def test_the_window_keeps_a_unit_whole_or_drops_it_whole() -> None:
     policy = ContextPolicy(strategy="truncate", min_recent_turns=1, recall=False)
     base = dict(session_id="s", system_prompt="S", now=T0, message="next?", policy=policy)
-    for budget in range(40, 120, 3):
+    for budget in range(60, 140, 3):
         ctx = assemble(ContextInputs(budget=budget, history=loop(), **base), counter)  # type: ignore[arg-type]
         kept = ctx.report["sections"]["recent"]["included"]
         assert kept in ([5], [2, 3, 4, 5], [1, 2, 3, 4, 5]), (budget, kept)

@@ -238,6 +238,21 @@ class SqlTurnRepository:
             )
         return [turn_from_columns(r) for r in rows.all()]
 
+    async def seq_span(
+        self, tenant_id: str, session_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int] | None:
+        row = (
+            await self.db.execute(
+                select(func.min(TURNS.c.seq), func.max(TURNS.c.seq)).where(
+                    TURNS.c.tenant_id == tenant_id,
+                    TURNS.c.session_id == session_id,
+                    TURNS.c.created_at >= start,
+                    TURNS.c.created_at < end,
+                )
+            )
+        ).one()
+        return (int(row[0]), int(row[1])) if row[0] is not None else None
+
     async def count(self, tenant_id: str, session_id: str) -> int:
         value = await self.db.scalar(
             select(func.count())

@@ -36,6 +36,7 @@ from mcp.types import (
 from mcp_service.api.mcp.caller import ID_RULE, caller_of, protocol_errors, session_id_arg, text_arg
 from mcp_service.api.mcp.resources import TEMPLATES
 from mcp_service.domain.model import Message
+from mcp_service.domain.sections import is_reference
 
 PROMPT = Prompt(
     name="continue_conversation",
@@ -84,12 +85,13 @@ async def get_prompt(
 
 
 def prompt_messages(messages: list[Message]) -> list[PromptMessage]:
-    """User and assistant messages stay; a run of any other roles (system sections, tool
-    output) becomes one user message at its place, each part labelled with its role."""
+    """User and assistant turns stay; a run of the service's own sections (the system
+    prompt, the fenced reference sections, tool output) becomes one user message at its
+    place, each part labelled with its role."""
     out: list[PromptMessage] = []
     notes: list[str] = []
     for m in messages:
-        if m.role not in ("user", "assistant"):
+        if m.role not in ("user", "assistant") or is_reference(m):
             if m.content:
                 notes.append(f"[{m.role}]\n{m.content}")
             continue

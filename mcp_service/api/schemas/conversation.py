@@ -26,7 +26,7 @@ class PolicyIn(Strict):
     max_context_tokens: int | None = Field(default=None, ge=1)
     summary_share: float = Field(default=0.15, ge=0, le=1)
     knowledge_share: float = Field(default=0.30, ge=0, le=1)
-    recall_share: float = Field(default=0.15, ge=0, le=1)
+    recall_share: float = Field(default=0.85, ge=0, le=1)
     state_max_tokens: int = Field(default=300, ge=0)
 
 

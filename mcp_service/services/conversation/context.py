@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
-from mcp_service.domain.model import (
-    ChunkHit,
-    ContextPolicy,
-    Session,
-    Summary,
-    Tenant,
-    Turn,
-    TurnHit,
-)
+from mcp_service.domain.fusion import KNOWLEDGE_FLOORS
+from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.domain.repositories import UnitOfWork
+from mcp_service.services.conversation.recall_search import Recalled, RecallSearch
 from mcp_service.services.conversation.sessions import merge_policy, new_session
 from mcp_service.services.conversation.snapshot import SessionSnapshot
 from mcp_service.services.conversation.turn_input import provisional_turns
@@ -30,9 +23,7 @@ from mcp_service.services.validation import require_message
 if TYPE_CHECKING:
     from mcp_service.domain.model import Message, NewTurn
 
-RECENCY_HALF_LIFE_DAYS = 30.0
-RECENCY_WEIGHT = 0.1
-NEIGHBOUR_FACTOR = 0.5
+NOTHING_RECALLED = Recalled([], [], False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +46,7 @@ class Gathered:
 class ContextService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.recall = RecallSearch(deps)
 
     def budget_for(self, policy: ContextPolicy, max_context_tokens: int | None) -> int:
         """Request budget, else the session policy's, else the model window minus reply."""
@@ -110,8 +102,10 @@ class ContextService:
             summary=g.summary,
             knowledge=knowledge,
             knowledge_status=k_status,
-            recall=recall,
+            recall=recall.ranked,
             recall_status=r_status,
+            recall_cues=recall.cues,
+            follow_up=recall.follow_up,
             new_messages=new_messages,
         )
         with timed(observer, "assemble"):
@@ -196,7 +190,7 @@ class ContextService:
         g: Gathered,
         message: str,
         embedding: asyncio.Future[list[float] | VectorStoreUnavailable],
-    ) -> tuple[list[ChunkHit], str, list[tuple[Turn, float]], str]:
+    ) -> tuple[list[ChunkHit], str, Recalled, str]:
         """Knowledge and recall share one query embedding and run concurrently."""
         wants_recall = self._wants_recall(g)
         k_status = "ok" if g.has_collections else "skipped: no collections"
@@ -204,30 +198,31 @@ class ContextService:
         if not g.policy.recall:
             r_status = "recall off"
         if not g.has_collections and not wants_recall:
-            return [], k_status, [], r_status
+            return [], k_status, NOTHING_RECALLED, r_status
         vector = await embedding
         if isinstance(vector, VectorStoreUnavailable):
             reason = f"skipped: embedder unavailable ({vector.message})"
-            return [], reason, [], reason
+            return [], reason, NOTHING_RECALLED, reason
         knowledge_task = self._knowledge(g, vector, message) if g.has_collections else None
         recall_task = self._recall(g, vector, message) if wants_recall else None
         k_result, r_result = await asyncio.gather(
             knowledge_task or _nothing(), recall_task or _nothing(), return_exceptions=True
         )
         knowledge: list[ChunkHit] = []
-        recall: list[tuple[Turn, float]] = []
+        recall = NOTHING_RECALLED
         if isinstance(k_result, VectorStoreUnavailable):
             k_status = f"skipped: vector store unavailable ({k_result.message})"
         elif isinstance(k_result, BaseException):
             raise k_result
         elif k_result:
-            knowledge = k_result
+            knowledge, k_status = _relevant_knowledge(k_result, g.policy.retrieval_mode)
         if isinstance(r_result, VectorStoreUnavailable):
             r_status = f"skipped: vector store unavailable ({r_result.message})"
         elif isinstance(r_result, BaseException):
             raise r_result
         elif r_result:
             recall = r_result
+            r_status = recall.status
         return knowledge, k_status, recall, r_status
 
     async def _knowledge(self, g: Gathered, vector: list[float], message: str) -> list[ChunkHit]:
@@ -240,58 +235,27 @@ class ContextService:
             mode=g.policy.retrieval_mode,
         )
 
-    async def _recall(
-        self, g: Gathered, vector: list[float], message: str
-    ) -> list[tuple[Turn, float]]:
-        """Relevant older turns (hybrid dense + BM25, nudged by recency) and, where a hit is
-        a question or an answer, its neighbouring turn that completes it."""
-        s = g.session
-        by_user = g.policy.recall_scope == "user" and s.user_id is not None
-        newest = g.history[-1].seq + 1 if g.history else None
-        hits = await self.deps.vectors.search_turns(
-            s.tenant_id,
+    async def _recall(self, g: Gathered, vector: list[float], message: str) -> Recalled:
+        """Relevant older turns, ranked (services/conversation/recall_search.py)."""
+        by_user = g.policy.recall_scope == "user" and g.session.user_id is not None
+        return await self.recall.find(
+            g.session,
+            g.history,
             vector,
             message,
-            session_id=None if by_user else s.id,
-            user_id=s.user_id if by_user else None,
-            before_seq=None if by_user else newest,
-            top_k=self.deps.config.recall_top_k,
+            by_user=by_user,
+            allowance=int(g.budget * g.policy.recall_share),
         )
-        if not hits:
-            return []
-        async with self.deps.uow() as uow:
-            if by_user:  # vectors carry the owner they were embedded with: trust the row
-                hits = await _owned_by(uow, s, hits)
-            keys = {(h.session_id, h.seq) for h in hits}
-            keys |= {(h.session_id, h.seq + d) for h in hits for d in (-1, 1)}
-            found = await uow.turns.get_many(s.tenant_id, sorted(keys)) if keys else []
-        turns = {(t.session_id, t.seq): t for t in found}
-        now = self.deps.now()
-        scored: dict[tuple[str, int], float] = {}
-        for h in hits:
-            turn = turns.get((h.session_id, h.seq))
-            if turn is None:
-                continue  # deleted since it was indexed
-            age_days = max(0.0, (now - turn.created_at).total_seconds() / 86400)
-            recency = math.exp(-age_days * math.log(2) / RECENCY_HALF_LIFE_DAYS)
-            score = h.score * (1 + RECENCY_WEIGHT * recency)
-            scored[(h.session_id, h.seq)] = max(scored.get((h.session_id, h.seq), 0.0), score)
-            partner = h.seq + 1 if turn.role == "user" else h.seq - 1
-            if (h.session_id, partner) in turns:
-                key = (h.session_id, partner)
-                scored[key] = max(scored.get(key, 0.0), score * NEIGHBOUR_FACTOR)
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
-        return [(turns[k], v) for k, v in ranked]
 
 
-async def _owned_by(uow: UnitOfWork, session: Session, hits: list[TurnHit]) -> list[TurnHit]:
-    """The hits whose session belongs to the session's user now (a session moved to
-    another user keeps old-owner vectors until they are re-tagged)."""
-    owners: dict[str, str | None] = {session.id: session.user_id}
-    for sid in {h.session_id for h in hits} - set(owners):
-        other = await uow.sessions.get(session.tenant_id, sid)
-        owners[sid] = other.user_id if other is not None else None
-    return [h for h in hits if owners[h.session_id] == session.user_id]
+def _relevant_knowledge(hits: list[ChunkHit], mode: str) -> tuple[list[ChunkHit], str]:
+    """Hits that earn a place in the prompt: at or above the relevance floor of their
+    search mode (domain/fusion.py)."""
+    floor = KNOWLEDGE_FLOORS.get(mode, 0.0)
+    kept = [h for h in hits if h.score >= floor and h.score > 0]
+    if kept or not hits:
+        return kept, "ok"
+    return [], f"below relevance floor (best {hits[0].score:.2f} < {floor})"
 
 
 async def _nothing() -> None:
