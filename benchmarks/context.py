@@ -305,7 +305,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         transport = httpx.ASGITransport(app=app)
         try:
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://bench", timeout=120
+                transport=transport, base_url="http://127.0.0.1", timeout=120
             ) as client:
                 out: dict[str, Any] = {
                     "cores": os.cpu_count(),

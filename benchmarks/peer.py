@@ -170,7 +170,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         transport = httpx.ASGITransport(app=create_app(settings, c))
         try:
             async with httpx.AsyncClient(
-                transport=transport, base_url="http://bench", timeout=120
+                transport=transport, base_url="http://127.0.0.1", timeout=120
             ) as client:
                 started = time.perf_counter()
                 await import_conversations(client, convs)

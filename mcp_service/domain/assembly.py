@@ -24,6 +24,7 @@ MAX_RECALL_ROUNDS = 4
 # A message about what was just said ("you just said", "a moment ago") leaves at least
 # half of the room to the recent turns.
 FOLLOW_UP_RECALL_SHARE = 0.5
+_DAY_HEADER = 8  # tokens of a recalled day's header line, "[2024-05-08 Wed]", estimated
 
 
 @dataclass(frozen=True)
@@ -298,26 +299,44 @@ def _recall_and_window(
 def _fit_recall(
     a: _Assembler, offered: Sequence[tuple[Turn, float]], session_id: str, allowance: int
 ) -> tuple[list[tuple[Turn, float]], list[tuple[Turn, float]], int]:
-    """Recalled turns in rank order while they fit; each line costs its text and, for the
-    first turn of a day, the day's header. The rendered section is then counted exactly."""
+    """Recalled turns in rank order while they fit, then the rendered section counted
+    exactly (dropping the last ones while it is over).
+
+    A line is estimated from the turn's stored token count plus its speaker label, and the
+    first turn of a day adds the day's header: no candidate is rendered or tokenized until
+    it is chosen (there may be hundreds)."""
     room = allowance - a.message_tokens(render.reference(render.recall_text([], session_id)))
+    labels: dict[str, int] = {}
     chosen: list[tuple[Turn, float]] = []
+    costs: list[int] = []
     dropped: list[tuple[Turn, float]] = []
-    headers: set[str] = set()
+    days: set[tuple[object, str]] = set()
     used = 0
     for item in offered:
-        header = render.day_header(item[0], session_id)
-        cost = a.counter.count(render.recalled_line(item[0])) + 1
-        if header not in headers:
-            cost += a.counter.count(header) + 1
+        turn = item[0]
+        speaker = turn.name or turn.role
+        if speaker not in labels:
+            labels[speaker] = a.counter.count(f"{render.speaker(turn)}: ")
+        day = (turn.created_at.date(), turn.session_id)
+        cost = turn.token_count + labels[speaker] + 1 + (0 if day in days else _DAY_HEADER)
         if used + cost <= room:
             chosen.append(item)
+            costs.append(cost)
             used += cost
-            headers.add(header)
+            days.add(day)
         else:
             dropped.append(item)
-    text = lambda items: render.recall_text([t for t, _ in items], session_id)  # noqa: E731
-    return a.verify(chosen, dropped, text, allowance)
+    while chosen:
+        tokens = a.message_tokens(
+            render.reference(render.recall_text([t for t, _ in chosen], session_id))
+        )
+        over = tokens - allowance
+        if over <= 0:
+            return chosen, dropped, tokens
+        while chosen and over > 0:  # drop the weakest until the estimate is back in
+            over -= costs.pop()
+            dropped.insert(0, chosen.pop())
+    return [], dropped, 0
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from mcp_service.services.deps import Deps
 # Candidates per leg: about what the allowance can hold (a recalled line costs ~20-40
 # tokens), with room for the ranking to reorder them.
 TOKENS_PER_CANDIDATE = 12
-MIN_DEPTH, MAX_DEPTH = 40, 400
+MIN_DEPTH, MAX_DEPTH = 100, 400
 
 
 @dataclass(frozen=True)
