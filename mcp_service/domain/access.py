@@ -11,7 +11,7 @@ from mcp_service.domain.errors import Forbidden
 ROLES: tuple[str, ...] = ("chat", "ingest", "admin")
 KEY_PREFIX = "mcp_"
 DISPLAY_PREFIX_LEN = 12
-USAGE_GROUPS: tuple[str, ...] = ("session", "user", "day")
+USAGE_GROUPS: tuple[str, ...] = ("session", "user", "day", "model")
 
 
 def hash_key(key: str) -> str:

@@ -134,7 +134,10 @@ class UsageRepository(Protocol):
         end: datetime | None,
         after: str | None,
         limit: int,
-    ) -> list[UsageGroup]: ...
+        largest_first: bool = False,
+    ) -> list[UsageGroup]:
+        """Sums per group, by key after `after`; or the `limit` groups with most tokens."""
+        ...
 
     async def forget_user(self, tenant_id: str, user_id: str, session_ids: Sequence[str]) -> int:
         """Detach the user's (and these sessions') usage events from both; return how many."""

@@ -204,3 +204,14 @@ class SqlDocumentRepository:
             .order_by(ChunkRow.position)
         )
         return [chunk_from_row(r) for r in rows]
+
+    async def page(
+        self, tenant_id: str, collection: str, *, after: str | None, limit: int
+    ) -> list[Document]:
+        stmt = select(DocumentRow).where(
+            DocumentRow.tenant_id == tenant_id, DocumentRow.collection == collection
+        )
+        if after is not None:
+            stmt = stmt.where(DocumentRow.id > after)
+        rows = await self.db.scalars(stmt.order_by(DocumentRow.id).limit(limit))
+        return [document_from_row(r) for r in rows]

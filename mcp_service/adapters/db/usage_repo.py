@@ -1,4 +1,4 @@
-"""Usage events and their totals by session, user or day."""
+"""Usage events and their totals by session, user, day or model."""
 
 from __future__ import annotations
 
@@ -41,21 +41,20 @@ class SqlUsageRepository:
         end: datetime | None,
         after: str | None,
         limit: int,
+        largest_first: bool = False,
     ) -> list[UsageGroup]:
         key = func.coalesce(self._key(group_by), "")
-        stmt = select(
-            key,
-            func.count(),
-            func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
-            func.coalesce(func.sum(UsageRow.completion_tokens), 0),
-        ).where(UsageRow.tenant_id == tenant_id)
+        prompt = func.coalesce(func.sum(UsageRow.prompt_tokens), 0)
+        completion = func.coalesce(func.sum(UsageRow.completion_tokens), 0)
+        stmt = select(key, func.count(), prompt, completion).where(UsageRow.tenant_id == tenant_id)
         if start is not None:
             stmt = stmt.where(UsageRow.created_at >= start)
         if end is not None:
             stmt = stmt.where(UsageRow.created_at < end)
         if after is not None:
             stmt = stmt.where(key > after)
-        rows = await self.db.execute(stmt.group_by(key).order_by(key).limit(limit))
+        order = ((prompt + completion).desc(), key) if largest_first else (key,)
+        rows = await self.db.execute(stmt.group_by(key).order_by(*order).limit(limit))
         return [
             UsageGroup(str(k) if k != "" else None, int(n), int(p), int(c))
             for k, n, p, c in rows.tuples()
@@ -77,10 +76,12 @@ class SqlUsageRepository:
             return UsageRow.session_id
         if group_by == "user":
             return UsageRow.user_id
+        if group_by == "model":
+            return UsageRow.model
         if group_by == "day":
             if self.db.get_bind().dialect.name == "postgresql":
                 return func.to_char(func.timezone("UTC", UsageRow.created_at), "YYYY-MM-DD")
             return func.date(UsageRow.created_at)  # SQLite keeps UTC text
         raise InvalidInput(
-            f"group_by must be session, user or day, not {group_by!r}", field="group_by"
+            f"group_by must be session, user, day or model, not {group_by!r}", field="group_by"
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -50,12 +50,19 @@ async def list_turns(
     c: ContainerDep,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = None,
+    order: Literal["asc", "desc"] = Query("asc", description="desc: newest first"),
 ) -> dict[str, Any]:
     raw = decode_cursor(cursor)
     if raw is not None and not raw.isdigit():
         raise InvalidInput("cursor is not valid", field="cursor")
+    position = int(raw or 0)
     items = await c.sessions.list_turns(
-        principal.tenant_id, session_id, limit=limit + 1, after_seq=int(raw or 0)
+        principal.tenant_id,
+        session_id,
+        limit=limit + 1,
+        after_seq=position,
+        newest_first=order == "desc",
+        before_seq=position or None,
     )
     more = len(items) > limit
     items = items[:limit]
@@ -63,6 +70,15 @@ async def list_turns(
         "items": [TurnOut.of(t) for t in items],
         "next_cursor": encode_cursor(str(items[-1].seq)) if more else None,
     }
+
+
+@router.get("/turns/{seq}")
+async def get_turn(
+    session_id: str, seq: int, principal: ChatPrincipal, c: ContainerDep
+) -> dict[str, Any]:
+    """One turn; a recorded reply carries `report`, the context it was built from."""
+    turn, report = await c.sessions.turn_with_report(principal.tenant_id, session_id, seq)
+    return {**TurnOut.of(turn).model_dump(mode="json"), "report": report}
 
 
 @router.post("/context")

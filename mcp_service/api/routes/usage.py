@@ -1,4 +1,4 @@
-"""Usage: prompt/completion tokens and calls by session, user or day (admin)."""
+"""Usage: prompt/completion tokens and calls by session, user, day or model (admin)."""
 
 from __future__ import annotations
 
@@ -12,31 +12,33 @@ from mcp_service.api.pagination import decode_cursor, encode_cursor
 from mcp_service.domain.errors import InvalidInput
 
 router = APIRouter(tags=["usage"])
-KEY_FIELD = {"session": "session_id", "user": "user_id", "day": "day"}
+KEY_FIELD = {"session": "session_id", "user": "user_id", "day": "day", "model": "model"}
 
 
 @router.get("/v1/usage")
 async def usage(
     principal: AdminPrincipal,
     c: ContainerDep,
-    group_by: Literal["session", "user", "day"] = "day",
+    group_by: Literal["session", "user", "day", "model"] = "day",
     start: str | None = Query(None, alias="from"),
     end: str | None = Query(None, alias="to"),
     limit: int = Query(1000, ge=1, le=10_000),
     cursor: str | None = None,
+    top: int | None = Query(None, ge=1, le=1000, description="only the N groups with most tokens"),
 ) -> dict[str, Any]:
     """`from`/`to` are ISO dates or instants (UTC when no offset); a date as `to`
-    includes that whole day."""
+    includes that whole day. With `top`, the groups with most tokens, largest first."""
     begin, until = _instant(start, "from", False), _instant(end, "to", True)
     groups = await c.ops.usage.totals(
         principal.tenant_id,
         group_by=group_by,
         start=begin,
         end=until,
-        after=_after(decode_cursor(cursor)),
-        limit=limit + 1,
+        after=None if top else _after(decode_cursor(cursor)),
+        limit=top or limit + 1,
+        largest_first=top is not None,
     )
-    more = len(groups) > limit
+    more = top is None and len(groups) > limit
     groups = groups[:limit]
     return {
         "group_by": group_by,

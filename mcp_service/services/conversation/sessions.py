@@ -17,6 +17,7 @@ from mcp_service.domain.model import (
     Tenant,
     Turn,
 )
+from mcp_service.domain.queries import SessionQuery
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.memory import enqueue_memory_jobs
 from mcp_service.services.conversation.snapshot import SessionSnapshot
@@ -124,6 +125,23 @@ class SessionService:
             "summary_version": summary.version if summary else None,
         }
 
+    async def memory_many(self, tenant_id: str, session_ids: Sequence[str]) -> dict[str, JSON]:
+        """`memory` for each of these sessions (a page of a list), in two queries."""
+        async with self.deps.uow() as uow:
+            stats = await uow.turns.memory_stats_many(tenant_id, session_ids)
+            points = await uow.summaries.points(tenant_id, session_ids)
+        out: dict[str, JSON] = {}
+        for sid in session_ids:
+            turns, embedded = stats.get(sid, (0, 0))
+            summary = points.get(sid)
+            out[sid] = {
+                "turns": turns,
+                "turns_embedded": embedded,
+                "summary_through_seq": summary.through_seq if summary else 0,
+                "summary_version": summary.version if summary else None,
+            }
+        return out
+
     async def summary(self, tenant_id: str, session_id: str) -> Summary:
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
@@ -137,6 +155,10 @@ class SessionService:
     ) -> list[Session]:
         async with self.deps.uow() as uow:
             return await uow.sessions.page(tenant_id, limit=limit, after=after, user_id=user_id)
+
+    async def search(self, tenant_id: str, query: SessionQuery, *, limit: int) -> list[Session]:
+        async with self.deps.uow() as uow:
+            return await uow.sessions.search(tenant_id, query, limit=limit)
 
     async def update(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
         async with self.deps.uow(write=True) as uow:
@@ -191,11 +213,35 @@ class SessionService:
         return await record_turns(self.deps, tenant_id, session_id, prepared)
 
     async def list_turns(
-        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
     ) -> list[Turn]:
+        """Oldest first after `after_seq`, or newest first (before `before_seq`)."""
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
+            if newest_first:
+                found = await uow.turns.recent(
+                    tenant_id, session_id, limit=limit, before_seq=before_seq
+                )
+                return list(reversed(found))
             return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
+
+    async def turn_with_report(
+        self, tenant_id: str, session_id: str, seq: int
+    ) -> tuple[Turn, JSON | None]:
+        """One turn and, for a recorded reply, the context report it was built from."""
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+            found = await uow.turns.with_report(tenant_id, session_id, seq)
+        if found is None:
+            raise NotFound(f"turn {seq} of session {session_id!r} not found", field="seq")
+        return found
 
 
 async def read_snapshot(deps: Deps, tenant_id: str, session_id: str) -> SessionSnapshot:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import JSON, Job
@@ -98,6 +98,13 @@ class IngestJobs:
         if job is None:
             raise NotFound(f"job {job_id!r} not found", field="job_id")
         return job
+
+    async def page(
+        self, tenant_id: str, *, kind: str | None, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Job]:
+        """The tenant's jobs (of one kind, e.g. "ingest"), newest first."""
+        async with self.deps.uow() as uow:
+            return await uow.jobs.page(tenant_id, kind=kind, before=before, limit=limit)
 
     async def run(self, job: Job) -> JSON:
         tenant_id = str(job.tenant_id)
