@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     llm_stream_usage: bool = True
     idempotency_wait_s: float = 10.0
     idempotency_ttl_s: float = 86_400.0
+    console: bool = True  # the web console at /console (static files calling the REST API)
 
     @field_validator("llm_fallback_models", mode="before")
     @classmethod

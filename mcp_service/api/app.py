@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from mcp_service import __version__
-from mcp_service.api import errors, limits, mcp_server, metrics
+from mcp_service.api import console, errors, limits, mcp_server, metrics
 from mcp_service.api.logging import RequestContextMiddleware
 from mcp_service.api.routes import (
     admin,
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (admin, retention, users, usage, openai_compat, metrics):
         app.include_router(module.router)
     mcp = mcp_server.install(app, settings or (container.settings if container else None))
+    console.install(app, settings or (container.settings if container else get_settings()))
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)  # outermost: every log line has the id
     return app
