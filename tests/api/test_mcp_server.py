@@ -11,10 +11,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_service.bootstrap import open_key_service
 from mcp_service.config import Settings
-from mcp_service.domain.access import Operator
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, make_key
 
 TOOLS = {
     "search_knowledge",
@@ -31,20 +29,6 @@ def auth_live(settings: Settings, real_embedder: object) -> Iterator[LiveServer]
     required = settings.model_copy(update={"auth": "required"})
     with LiveServer(required, real_embedder) as server:
         yield server
-
-
-async def make_key(settings: Settings, tenant_id: str, *roles: str) -> str:
-    keys, engine = await open_key_service(settings)
-    try:
-        _, secret = await keys.create(
-            Operator(tenant_id, superadmin=True),
-            tenant_id=tenant_id,
-            roles=list(roles),
-            create_tenant=True,
-        )
-    finally:
-        await engine.dispose()
-    return secret
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
