@@ -50,10 +50,9 @@ export async function api(method, path, { query, body, key } = {}) {
   const secret = key === undefined ? storedKey() : key;
   if (secret) headers.Authorization = `Bearer ${secret}`;
   const init = { method, headers, credentials: "omit" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
+  // Every write says JSON, body or not: never a "simple" cross-site request.
+  if (method !== "GET") headers["Content-Type"] = "application/json";
+  if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(url(path, query), init);
   const text = await response.text();
   let data = null;
