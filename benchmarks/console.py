@@ -265,6 +265,18 @@ async def time_api(
     return out
 
 
+async def _before_shot(page: Any, name: str) -> None:
+    """Use the page a little, so that its picture shows what the buttons do."""
+    if name == "collection":
+        await page.fill("form.search input[name=query]", "support SLA first answer")
+        await page.click("form.search button[type=submit]")
+        await page.locator(".hits .hit").first.wait_for(timeout=30_000)
+    elif name == "retention":
+        for button in await page.locator("button.dry-run-button").all():
+            await button.click()
+        await page.locator(".dry-run").last.wait_for(timeout=30_000)
+
+
 async def time_pages(url: str, key: str, runs: int, shots: Path | None) -> dict[str, Any]:
     from playwright.async_api import async_playwright  # a dev dependency
 
@@ -288,6 +300,7 @@ async def time_pages(url: str, key: str, runs: int, shots: Path | None) -> dict[
                 timings = await page.evaluate("window.__consoleTimings")
                 samples.append(float(timings[-1]["at"]))
             if shots and name in SHOTS:
+                await _before_shot(page, name)
                 await page.screenshot(path=str(shots / f"{SHOTS[name]}.png"))
             await page.close()
             out[name] = {"new_tab_ms": round(samples[0], 1), **percentiles(samples[1:])}

@@ -165,9 +165,9 @@ class DocumentRepository(Protocol):
     async def chunks(self, tenant_id: str, document_id: str) -> list[Chunk]: ...
 
     async def page(
-        self, tenant_id: str, collection: str, *, after: str | None, limit: int
+        self, tenant_id: str, collection: str, *, before: tuple[datetime, str] | None, limit: int
     ) -> list[Document]:
-        """A collection's documents by id, after the id `after`."""
+        """A collection's documents, last updated first, after (updated_at, id) `before`."""
         ...
 
 

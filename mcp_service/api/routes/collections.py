@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from mcp_service.api.deps import ContainerDep, IngestPrincipal
-from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.pagination import decode_position, encode_position
 from mcp_service.api.schemas.conversation import (
     NAME_PATTERN,
     CollectionIn,
@@ -92,14 +92,15 @@ async def list_documents(
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
 ) -> dict[str, Any]:
+    """Last updated first."""
     items = await c.knowledge.list_documents(
-        principal.tenant_id, name, after=decode_cursor(cursor), limit=limit + 1
+        principal.tenant_id, name, before=decode_position(cursor), limit=limit + 1
     )
     more = len(items) > limit
     items = items[:limit]
     return {
         "items": [DocumentOut.of(d) for d in items],
-        "next_cursor": encode_cursor(items[-1].id) if more else None,
+        "next_cursor": encode_position(items[-1].updated_at, items[-1].id) if more else None,
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
 from mcp_service.domain.mmr import DEFAULT_LAMBDA, mmr_order
@@ -195,11 +196,12 @@ class KnowledgeService:
         return found
 
     async def list_documents(
-        self, tenant_id: str, collection: str, *, after: str | None, limit: int
+        self, tenant_id: str, collection: str, *, before: tuple[datetime, str] | None, limit: int
     ) -> list[Document]:
+        """Last updated first."""
         async with self.deps.uow() as uow:
             await _require_collection(uow, tenant_id, collection)
-            return await uow.documents.page(tenant_id, collection, after=after, limit=limit)
+            return await uow.documents.page(tenant_id, collection, before=before, limit=limit)
 
     async def document_chunks(
         self, tenant_id: str, collection: str, document_id: str
