@@ -4,14 +4,21 @@
 
 import { api, storedKey, storedMe, storeKey, storeMe } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
+import * as admin from "./pages/admin.js";
+import * as knowledge from "./pages/knowledge.js";
+import * as retention from "./pages/retention.js";
+import * as session from "./pages/session.js";
+import * as sessions from "./pages/sessions.js";
+import * as usage from "./pages/usage.js";
 
+// One module graph, preloaded by index.html: no second round of fetches for a page.
 const PAGES = {
-  sessions: { title: "Sessions", role: "chat", load: () => import("./pages/sessions.js") },
-  session: { role: "chat", load: () => import("./pages/session.js") },
-  knowledge: { title: "Knowledge", role: "ingest", load: () => import("./pages/knowledge.js") },
-  retention: { title: "Retention", role: "admin", load: () => import("./pages/retention.js") },
-  usage: { title: "Usage", role: "admin", load: () => import("./pages/usage.js") },
-  admin: { title: "Keys & tenants", role: "admin", load: () => import("./pages/admin.js") },
+  sessions: { title: "Sessions", role: "chat", module: sessions },
+  session: { role: "chat", module: session },
+  knowledge: { title: "Knowledge", role: "ingest", module: knowledge },
+  retention: { title: "Retention", role: "admin", module: retention },
+  usage: { title: "Usage", role: "admin", module: usage },
+  admin: { title: "Keys & tenants", role: "admin", module: admin },
 };
 
 const state = { me: null, current: null, generation: 0, controller: null };
@@ -76,7 +83,7 @@ async function render() {
   let failed = false;
   try {
     if (!page) throw new Error(`no page ${r.name}`);
-    const module = await page.load();
+    const module = page.module;
     const same = state.current && state.current.key === r.key && state.current.module === module;
     if (same && module.update) {
       ctx.signal = state.controller.signal;
@@ -150,8 +157,6 @@ async function whoami(key) {
 async function boot() {
   document.getElementById("signin-form").addEventListener("submit", signIn);
   window.addEventListener("hashchange", () => state.me && render());
-  const page = PAGES[route().name];
-  if (page) page.load().catch(() => null); // fetch the page's code while we ask who we are
   const hadKey = storedKey() !== null;
   const asking = whoami();
   state.me = storedMe();

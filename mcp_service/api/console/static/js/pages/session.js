@@ -130,11 +130,13 @@ function previewCard(sessionId) {
   return h("section", { class: "card" }, h("h2", {}, "Preview"), h("p", { class: "muted" }, "Runs POST /context: assembles without writing anything."), form, out);
 }
 
-async function inspect(panel, sessionId, seq) {
+const oneTurn = (sessionId, seq) => get(`/v1/sessions/${seg(sessionId)}/turns/${seq}`);
+
+async function inspect(panel, sessionId, seq, fetched) {
   clear(panel, h("p", { class: "muted" }, `Loading turn #${seq}…`));
   let turn;
   try {
-    turn = await get(`/v1/sessions/${seg(sessionId)}/turns/${seq}`);
+    turn = await (fetched || oneTurn(sessionId, seq));
   } catch (err) {
     clear(panel, errorBox(err));
     return;
@@ -176,9 +178,15 @@ function conversation(list, sessionId, first, onInspect) {
 
 export async function render(root, ctx) {
   const sessionId = ctx.params[0];
+  const newestPage = turnsPage(sessionId, null);
+  // The reply to show: the one asked for, else the newest reply; fetched as soon as known.
+  const wanted = newestPage.then((p) => Number(ctx.query.turn) || (p.items.find((t) => t.role === "assistant") || {}).seq);
+  const shown = wanted.then((seq) => (seq ? oneTurn(sessionId, seq) : null));
+  wanted.catch(() => null); // a failed page is reported by the Promise.all below
+  shown.catch(() => null); // inspect() reports it
   const [session, first, summary] = await Promise.all([
     get(`/v1/sessions/${seg(sessionId)}`),
-    turnsPage(sessionId, null),
+    newestPage,
     summaryCard(sessionId),
   ]);
   const panel = h("section", { class: "card inspector", id: "inspector" });
@@ -188,10 +196,10 @@ export async function render(root, ctx) {
   };
   const side = h("div", { class: "side" }, panel);
   clear(root, sessionHead(session), h("div", { class: "columns" }, h("div", { class: "main" }, h("h2", {}, "Conversation"), list), side));
-  const newest = await conversation(list, sessionId, first, onInspect);
+  await conversation(list, sessionId, first, onInspect);
   side.append(summary, stateCard(session), previewCard(sessionId));
-  const wanted = Number(ctx.query.turn) || (newest.find((t) => t.role === "assistant") || {}).seq;
-  if (wanted) await inspect(panel, sessionId, wanted);
+  const seq = await wanted;
+  if (seq) await inspect(panel, sessionId, seq, shown);
   else clear(panel, h("h2", {}, "Context of a reply"), h("p", { class: "muted" }, "No reply yet."));
 }
 
