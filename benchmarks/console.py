@@ -288,9 +288,10 @@ async def _before_shot(page: Any, name: str) -> None:
         await page.click("form.search button[type=submit]")
         await page.locator(".hits .hit").first.wait_for(timeout=30_000)
     elif name == "retention":
-        for button in await page.locator("button.dry-run-button").all():
+        buttons = await page.locator("button.dry-run-button").all()
+        for button in buttons:
             await button.click()
-        await page.locator(".dry-run").last.wait_for(timeout=30_000)
+        await page.locator(".dry-run").nth(len(buttons) - 1).wait_for(timeout=30_000)
 
 
 async def time_pages(url: str, key: str, runs: int, shots: Path | None) -> dict[str, Any]:
