@@ -171,3 +171,40 @@ def queries(recs: list[Record], *, seed: int = 13) -> list[Query]:
             Query(f"Which ticket is invoice {r.amount} for?", r.external_id, "number"),
         ]
     return out
+
+
+RUNBOOK_TEXT = (
+    "Runbook for error {code}. When the payment service reports {code}, drain the worker "
+    "pool, clear the retry queue and restart the service. If {code} comes back within an "
+    "hour, page the on-call engineer and attach the last hundred log lines."
+)
+UNRELATED_QUERIES = (
+    "Hi, I am Dana from QA.",
+    "Thanks, that's all for today!",
+    "Tell me a joke about cats.",
+    "What's the weather like in Paris?",
+    "Can you help me write a birthday card for my aunt?",
+    "Good morning!",
+    "Who won the football match last night?",
+    "Translate 'see you soon' into Spanish.",
+)
+
+
+def runbooks(count: int = 60, *, seed: int = 17) -> list[Record]:
+    """Look-alike runbooks that differ only by their error code (ERR-2533 …)."""
+    rng = random.Random(seed)
+    codes = rng.sample(range(1000, 9999), count)
+    out = []
+    for i, number in enumerate(codes):
+        code = f"ERR-{number}"
+        out.append(Record(f"runbook-{i}", RUNBOOK_TEXT.format(code=code), code, "", "", ""))
+    return out
+
+
+def runbook_queries(recs: list[Record], *, count: int = 20, seed: int = 19) -> list[Query]:
+    rng = random.Random(seed)
+    phrasings = ("What to do about {code}?", "How do I fix {code}?", "{code} keeps happening")
+    return [
+        Query(rng.choice(phrasings).format(code=r.code), r.external_id, "error code")
+        for r in rng.sample(recs, count)
+    ]

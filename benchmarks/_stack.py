@@ -40,8 +40,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from benchmarks._filler import ASSISTANT_DETAIL, FACTS, FILLER_ASSISTANT, FILLER_USER
 from benchmarks._measure import add_database_url, parse_metrics
-from benchmarks.context_data import ASSISTANT_DETAIL, FACTS, FILLER_ASSISTANT, FILLER_USER
 from mcp_service.bootstrap import build_container
 from mcp_service.config import Settings
 from mcp_service.domain.model import Chunk, Collection, Document

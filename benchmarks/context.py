@@ -1,160 +1,294 @@
-"""Context quality and assembly latency: `scripts/bench context [--json] [--database-url URL]`.
+"""Context quality against naive baselines, and assembly latency: `scripts/bench context`.
 
-Quality: long synthetic sessions with planted facts (see context_data.py) are imported
-with timestamps through the API; background memory catches up (embeddings, summaries);
-then each question is asked through `POST /v1/sessions/{id}/context` at several budgets
-and strategies. Evidence recall = share of questions whose evidence (the current value
-of the fact) is in the assembled context. The baseline is `truncate` without recall:
-the most recent turns that fit the same budget (a sliding window sized by tokens).
+Quality. Long multi-session conversations between two named people (benchmarks/
+conversations/: months of sessions, mostly small talk, facts said once in passing,
+facts that change, look-alike events on other dates, multi-hop and temporal questions,
+paraphrases; deterministic from `--seed`) are imported through the API with their
+timestamps and speaker names; background memory catches up; then every question is put,
+at budgets of 1,000 / 2,000 / 4,000 tokens, to
+  - the engine: `POST /v1/sessions/{id}/context` with the default policy;
+  - the engine without its rolling summary (`strategy: truncate`, recall on);
+  - the sliding window: `strategy: truncate` without recall (the newest turns that fit);
+  - dense fill: every turn embedded with the bundled model, the most similar turns fill
+    the same room (`[date time] Speaker: text` lines);
+  - BM25 fill: the same with Okapi BM25.
+The room the baselines fill is the budget less exactly what the engine spends on the
+system prompt and the question. Evidence recall = the share of a question's evidence
+turns whose text is in the assembled messages (the question itself left out), averaged
+over the answerable questions; reported overall and per question type. Answer recall =
+the share whose answer's words appear anywhere in the context (dates excepted): what the
+rolling summary can add, since it paraphrases rather than quotes turns. For the
+unanswerable ("unrelated") questions the engine reports how many tokens recall spent.
 
-Latency: `/context` on a 2,000-turn session with recall and RAG on, through the ASGI app
-in process (so HTTP parsing and validation are included, the network is not).
+Latency. `/context` on a 2,000-turn session with recall and RAG on, through the ASGI app
+in process, for the default policy and, in the same run, for `truncate` without recall
+(the cheapest path) as the yardstick.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 
+from benchmarks import _baselines as base
 from benchmarks._measure import add_database_url, bench_parser, report
-from benchmarks.context_data import FILLER_ASSISTANT, FILLER_USER, Question, generate
+from benchmarks.conversations.generate import generate
+from benchmarks.conversations.model import Conversation, Question
 from mcp_service.api.app import create_app
 from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings
 
-STRATEGIES: dict[str, dict[str, Any]] = {
-    "engine (summarize+recall)": {"strategy": "summarize", "recall": True},
-    "truncate, no recall (baseline)": {"strategy": "truncate", "recall": False},
-    "sliding_window 20 turns": {"strategy": "sliding_window", "window_turns": 20, "recall": False},
-}
 BUDGETS = (1000, 2000, 4000)
+ENGINES: dict[str, dict[str, Any]] = {
+    "engine": {},
+    "engine, no summary": {"strategy": "truncate"},
+    "sliding window": {"strategy": "truncate", "recall": False},
+}
+BASELINES = ("dense fill", "bm25 fill")
 
 
-async def import_sessions(client: httpx.AsyncClient, scripts: Sequence[Any]) -> None:
-    for script in scripts:
-        r = await client.post(
-            "/v1/sessions", json={"id": script.session_id, "user_id": script.user_id}
-        )
-        r.raise_for_status()
+async def import_conversations(client: httpx.AsyncClient, convs: Sequence[Conversation]) -> None:
+    """Each conversation becomes a session: the first speaker as `user`, the second as
+    `assistant`, both with their names and the lines' timestamps."""
+    for conv in convs:
+        a = conv.speakers[0]
         turns = [
-            {"role": role, "content": text, "created_at": when.isoformat()}
-            for role, text, when in script.turns
+            {
+                "role": "user" if ln.speaker == a else "assistant",
+                "name": ln.speaker,
+                "content": ln.text,
+                "created_at": ln.when.isoformat(),
+            }
+            for ln in conv.lines
         ]
         for i in range(0, len(turns), 500):
             r = await client.post(
-                f"/v1/sessions/{script.session_id}/turns", json={"turns": turns[i : i + 500]}
+                f"/v1/sessions/{conv.id}/turns", json={"turns": turns[i : i + 500]}
             )
             r.raise_for_status()
 
 
-async def ask(client: httpx.AsyncClient, q: Question, budget: int) -> tuple[bool, bool]:
+def _miss(q: Question, conv: Conversation, budget: int, rep: dict[str, Any]) -> dict[str, Any]:
+    """What a developer needs to see why the engine missed: the question, its evidence
+    turns, and what recall included (seq and score) and steered by."""
+    s = rep["sections"]
+    return {
+        "budget": budget,
+        "kind": q.kind,
+        "question": q.text,
+        "evidence": {seq: conv.lines[seq - 1].text for seq in q.evidence},
+        "recall": {k: s["recall"].get(k) for k in ("tokens", "allocated", "status", "cues")},
+        "recalled": [(x["seq"], x["score"]) for x in s["recall"]["included"]],
+        "recent": s["recent"]["included"],
+    }
+
+
+def evidence_recall(q: Question, conv: Conversation, context: str) -> float:
+    texts = [conv.lines[s - 1].text for s in q.evidence]
+    return sum(t in context for t in texts) / len(texts)
+
+
+def answer_found(q: Question, context: str) -> bool | None:
+    """Whether the answer's words are in the context (None where the answer is a date the
+    context can only imply, or there is none)."""
+    if not q.answer or q.kind == "temporal_when":
+        return None
+    return all(part.strip().lower() in context.lower() for part in q.answer.split(","))
+
+
+async def ask_engine(
+    client: httpx.AsyncClient, conv: Conversation, q: Question, budget: int
+) -> tuple[float, dict[str, Any]]:
     r = await client.post(
-        f"/v1/sessions/{q.session_id}/context",
-        json={"message": q.text, "max_context_tokens": budget},
+        f"/v1/sessions/{conv.id}/context", json={"message": q.text, "max_context_tokens": budget}
     )
     r.raise_for_status()
     body = r.json()
-    context_text = "\n".join(m["content"] for m in body["messages"][:-1])
-    sections = body["report"]["sections"]
-    seqs = set(sections["recent"]["included"])
-    seqs |= {x["seq"] for x in sections["recall"]["included"] if x["session_id"] == q.session_id}
-    return q.answer in context_text, q.evidence_seq in seqs
+    context = "\n".join(m["content"] for m in body["messages"][:-1])
+    score = evidence_recall(q, conv, context) if q.evidence else 0.0
+    return score, {**body["report"], "answer_found": answer_found(q, context)}
 
 
-async def quality(client: httpx.AsyncClient, c: Container, seed: int) -> dict[str, Any]:
-    scripts, questions = generate(seed=seed)
-    await import_sessions(client, scripts)
+async def set_policy(client: httpx.AsyncClient, convs: Sequence[Conversation], policy: Any) -> None:
+    for conv in convs:
+        r = await client.patch(f"/v1/sessions/{conv.id}", json={"policy": policy})
+        r.raise_for_status()
+
+
+async def quality(
+    client: httpx.AsyncClient, c: Container, seed: int, limit: int, misses: Path | None = None
+) -> dict[str, Any]:
+    convs, questions = generate(seed=seed, conversations=limit)
+    by_id = {conv.id: conv for conv in convs}
+    await import_conversations(client, convs)
     await c.worker.run_until_idle()
-    results: dict[str, Any] = {}
-    for name, policy in STRATEGIES.items():
-        for s in scripts:
-            (
-                await client.patch(f"/v1/sessions/{s.session_id}", json={"policy": policy})
-            ).raise_for_status()
+    scores: dict[tuple[str, int], list[tuple[Question, float]]] = defaultdict(list)
+    mandatory: dict[tuple[int, int], int] = {}
+    unrelated_recall: dict[int, list[int]] = defaultdict(list)
+    missed: list[dict[str, Any]] = []
+    answers: dict[tuple[str, int], list[bool | None]] = defaultdict(list)
+    for name, policy in ENGINES.items():
+        await set_policy(client, convs, policy)
+        for i, q in enumerate(questions):
+            conv = by_id[q.conversation]
+            c.deps.now = lambda conv=conv: conv.asked_at  # questions come after the chat
+            for budget in BUDGETS:
+                score, rep = await ask_engine(client, conv, q, budget)
+                scores[(name, budget)].append((q, score))
+                answers[(name, budget)].append(rep["answer_found"])
+                recalled_any = bool(rep["sections"]["recall"]["included"])
+                wrong = score < 1 if q.evidence else recalled_any
+                if name == "engine" and misses is not None and wrong:
+                    missed.append(_miss(q, conv, budget, rep))
+                if name == "engine":
+                    s = rep["sections"]
+                    mandatory[(i, budget)] = (
+                        s["system"]["tokens"] + s["message"]["tokens"] + rep["prompt_overhead"]
+                    )
+                    if not q.evidence:
+                        unrelated_recall[budget].append(s["recall"]["tokens"])
+    if misses is not None:
+        misses.write_text("\n".join(json.dumps(m) for m in missed) + "\n")  # noqa: ASYNC240
+    await baselines(c, convs, questions, mandatory, scores, answers)
+    turns = sum(len(x.lines) for x in convs)
+    return summarise(scores, answers, unrelated_recall, len(convs), turns)
+
+
+async def baselines(
+    c: Container,
+    convs: Sequence[Conversation],
+    questions: Sequence[Question],
+    mandatory: dict[tuple[int, int], int],
+    scores: dict[tuple[str, int], list[tuple[Question, float]]],
+    answers: dict[tuple[str, int], list[bool | None]],
+) -> None:
+    counter = c.deps.counter
+    overhead = counter.message_overhead()
+    prepared = {}
+    for conv in convs:
+        lines = [base.line(ln.when, ln.speaker, ln.text) for ln in conv.lines]
+        vectors = await c.deps.embedder.embed([ln.text for ln in conv.lines])
+        matrix = base.normalised(np.asarray(vectors, dtype=np.float32))
+        prepared[conv.id] = (conv, lines, matrix, base.Bm25([ln.text for ln in conv.lines]))
+    cost_cache: dict[str, int] = {}
+
+    def cost(text: str) -> int:
+        if text not in cost_cache:
+            cost_cache[text] = counter.count(text)
+        return cost_cache[text]
+
+    for i, q in enumerate(questions):
+        conv, lines, matrix, bm25 = prepared[q.conversation]
+        dense = base.dense_scores(matrix, await c.deps.embedder.embed_query(q.text))
+        lexical = bm25.scores(q.text)
         for budget in BUDGETS:
-            hits = [await ask(client, q, budget) for q in questions]
-            changed = [h for (h, _), q in zip(hits, questions, strict=True) if q.changed]
-            results[f"{name} @ {budget}"] = {
-                "strategy": name,
+            room = budget - mandatory[(i, budget)] - overhead
+            for name, ranking in (("dense fill", dense), ("bm25 fill", lexical)):
+                context = "\n".join(base.fill(lines, ranking, cost, room))
+                score = evidence_recall(q, conv, context) if q.evidence else 0.0
+                scores[(name, budget)].append((q, score))
+                answers[(name, budget)].append(answer_found(q, context))
+
+
+def summarise(
+    scores: dict[tuple[str, int], list[tuple[Question, float]]],
+    answers: dict[tuple[str, int], list[bool | None]],
+    unrelated_recall: dict[int, list[int]],
+    conversations: int,
+    turns: int,
+) -> dict[str, Any]:
+    rows = []
+    for (name, budget), results in scores.items():
+        answerable = [(q, s) for q, s in results if q.evidence]
+        kinds: dict[str, list[float]] = defaultdict(list)
+        for q, s in answerable:
+            kinds[q.kind].append(s)
+        found = [a for a in answers[(name, budget)] if a is not None]
+        rows.append(
+            {
+                "method": name,
                 "budget": budget,
-                "questions": len(questions),
-                "evidence_recall": round(sum(h for h, _ in hits) / len(hits), 3),
-                "evidence_turn_recall": round(sum(t for _, t in hits) / len(hits), 3),
-                "changed_facts": len(changed),
-                "changed_fact_recall": round(sum(changed) / len(changed), 3) if changed else None,
-                "misses": [
-                    {
-                        "question": q.text,
-                        "answer": q.answer,
-                        "kind": q.kind,
-                        "session": q.session_id,
-                        "evidence_seq": q.evidence_seq,
-                    }
-                    for (h, _), q in zip(hits, questions, strict=True)
-                    if not h
-                ],
+                "evidence_recall": round(statistics.fmean(s for _, s in answerable), 3),
+                "answer_recall": round(sum(found) / len(found), 3) if found else None,
+                "by_kind": {k: round(statistics.fmean(v), 3) for k, v in sorted(kinds.items())},
             }
-    return results
+        )
+    counts: dict[str, int] = defaultdict(int)
+    for q, _ in next(iter(scores.values())):
+        counts[q.kind] += 1
+    return {
+        "conversations": conversations,
+        "turns": turns,
+        "questions": dict(counts),
+        "rows": rows,
+        "unrelated_recall_tokens_p50": {
+            b: statistics.median(v) for b, v in sorted(unrelated_recall.items())
+        },
+    }
 
 
 async def latency(
     client: httpx.AsyncClient, c: Container, turns: int, queries: int
 ) -> dict[str, Any]:
+    convs, questions = generate(seed=99, conversations=4)
     sid = "latency-session"
-    batch = []
-    for i in range(turns):
-        text = (
-            FILLER_USER[i % len(FILLER_USER)]
-            if i % 2 == 0
-            else FILLER_ASSISTANT[i % len(FILLER_ASSISTANT)]
-        )
-        batch.append({"role": "user" if i % 2 == 0 else "assistant", "content": f"{text} ({i})"})
-    for i in range(0, turns, 1000):
-        (
-            await client.post(f"/v1/sessions/{sid}/turns", json={"turns": batch[i : i + 1000]})
-        ).raise_for_status()
+    lines = [ln for conv in convs for ln in conv.lines][:turns]
+    batch = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": ln.text, "name": ln.speaker}
+        for i, ln in enumerate(lines)
+    ]
+    for i in range(0, len(batch), 1000):
+        r = await client.post(f"/v1/sessions/{sid}/turns", json={"turns": batch[i : i + 1000]})
+        r.raise_for_status()
     docs = [
         {
             "external_id": f"doc-{i}",
             "title": f"Note {i}",
-            "text": f"Reference note {i}: {FILLER_USER[i % len(FILLER_USER)]} " * 8,
+            "text": " ".join(ln.text for ln in lines[i * 8 : i * 8 + 8]),
         }
         for i in range(200)
     ]
-    (
-        await client.post("/v1/collections/notes/documents", json={"documents": docs})
-    ).raise_for_status()
+    r = await client.post("/v1/collections/notes/documents", json={"documents": docs})
+    r.raise_for_status()
     await c.worker.run_until_idle()
-    questions = [FILLER_USER[(i * 7) % len(FILLER_USER)] for i in range(queries)]
-    for q in questions[:5]:  # warm caches and code paths
-        await client.post(f"/v1/sessions/{sid}/context", json={"message": q})
-    timings = []
-    for q in questions:
-        t0 = time.perf_counter()
-        r = await client.post(
-            f"/v1/sessions/{sid}/context", json={"message": q, "max_context_tokens": 2000}
-        )
-        timings.append((time.perf_counter() - t0) * 1000)
-        r.raise_for_status()
-    report = r.json()["report"]["sections"]
-    timings.sort()
-    return {
-        "session_turns": turns,
-        "queries": queries,
-        "p50_ms": round(statistics.median(timings), 2),
-        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
-        "recall_items": len(report["recall"]["included"]),
-        "knowledge_items": len(report["knowledge"]["included"]),
-    }
+    asked = [q.text for q in questions if q.evidence][:queries]
+    out: dict[str, Any] = {"session_turns": len(lines), "queries": len(asked)}
+    for name, policy in (
+        ("engine", {}),
+        ("truncate, no recall", {"strategy": "truncate", "recall": False}),
+    ):
+        (await client.patch(f"/v1/sessions/{sid}", json={"policy": policy})).raise_for_status()
+        for text in asked[:5]:  # warm caches and code paths
+            await client.post(f"/v1/sessions/{sid}/context", json={"message": text})
+        timings = []
+        for text in asked:
+            t0 = time.perf_counter()
+            r = await client.post(
+                f"/v1/sessions/{sid}/context", json={"message": text, "max_context_tokens": 2000}
+            )
+            timings.append((time.perf_counter() - t0) * 1000)
+            r.raise_for_status()
+        timings.sort()
+        out[name] = {
+            "p50_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 2),
+        }
+    out["engine_vs_cheapest_p50"] = round(
+        out["engine"]["p50_ms"] / out["truncate, no recall"]["p50_ms"], 2
+    )
+    return out
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -176,9 +310,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 out: dict[str, Any] = {
                     "cores": os.cpu_count(),
                     "database": "postgresql" if args.database_url else "sqlite",
+                    "seed": args.seed,
                 }
                 if not args.skip_quality:
-                    out["quality"] = await quality(client, c, args.seed)
+                    out["quality"] = await quality(
+                        client, c, args.seed, args.conversations, args.dump_misses
+                    )
                 if not args.skip_latency:
                     out["latency"] = await latency(client, c, args.turns, args.queries)
                 return out
@@ -186,31 +323,66 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await c.aclose()
 
 
+KIND_ORDER = (
+    "single_hop",
+    "paraphrase",
+    "changed_fact",
+    "multi_hop",
+    "temporal_when",
+    "temporal_range",
+    "temporal_relative",
+    "recent_followup",
+)
+
+
 def print_table(out: dict[str, Any]) -> None:
-    print(f"machine: {out['cores']} cores · database: {out['database']}")
+    print(f"machine: {out['cores']} cores · database: {out['database']} · seed {out['seed']}")
     if "quality" in out:
-        print(f"\n{'strategy':34} {'budget':>6} {'evidence recall':>16} {'turn recall':>12}")
-        for row in out["quality"].values():
+        qual = out["quality"]
+        total = sum(v for k, v in qual["questions"].items())
+        print(
+            f"\n{qual['conversations']} conversations, {qual['turns']} turns, {total} questions: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(qual["questions"].items()))
+        )
+        kinds = [k for k in KIND_ORDER if k in qual["questions"]]
+        head = "".join(f"{k[:9]:>10}" for k in kinds)
+        print(f"\n{'method':20} {'budget':>6} {'recall':>7} {'answer':>7}{head}")
+        rows = sorted(qual["rows"], key=lambda r: (r["budget"], _method_order(r["method"])))
+        for row in rows:
+            cells = "".join(f"{row['by_kind'].get(k, float('nan')):>10.3f}" for k in kinds)
+            answer = row["answer_recall"] or float("nan")
             print(
-                f"{row['strategy']:34} {row['budget']:>6} {row['evidence_recall']:>16.3f} "
-                f"{row['evidence_turn_recall']:>12.3f}"
+                f"{row['method']:20} {row['budget']:>6} {row['evidence_recall']:>7.3f} "
+                f"{answer:>7.3f}{cells}"
             )
+        spent = qual["unrelated_recall_tokens_p50"]
+        print(f"\nrecall tokens on unrelated questions (p50 by budget): {spent}")
     if "latency" in out:
         lat = out["latency"]
         print(
-            f"\n/context on a {lat['session_turns']}-turn session (recall + RAG on, "
-            f"budget 2000): p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms "
-            f"over {lat['queries']} queries"
+            f"\n/context on a {lat['session_turns']}-turn session (recall + RAG on, budget 2000), "
+            f"{lat['queries']} queries: engine p50 {lat['engine']['p50_ms']} ms / p95 "
+            f"{lat['engine']['p95_ms']} ms; truncate without recall p50 "
+            f"{lat['truncate, no recall']['p50_ms']} ms (ratio {lat['engine_vs_cheapest_p50']})"
         )
+
+
+def _method_order(name: str) -> int:
+    order = [*ENGINES, *BASELINES]
+    return order.index(name) if name in order else len(order)
 
 
 def main(argv: list[str]) -> int:
     parser = bench_parser("context", __doc__)
     add_database_url(parser)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--conversations", type=int, default=12)
     parser.add_argument("--turns", type=int, default=2000)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--dump-misses", type=Path, help="write the engine's misses (JSON lines) to this file"
+    )
     args = parser.parse_args(argv)
     return report(asyncio.run(run(args)), args.json, print_table)

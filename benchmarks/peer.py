@@ -1,8 +1,9 @@
 """Our context assembly vs. LlamaIndex `Memory`: `scripts/bench peer [--json] [...]`.
 
 The same synthetic conversations and questions as `scripts/bench context`
-(benchmarks/context_data.py: long sessions with planted, sometimes changed, facts and
-paraphrased questions) go, in one process and one run, into
+(benchmarks/conversations/: months of sessions between two named people, facts said in
+passing, changed facts, look-alikes, multi-hop and temporal questions) go, in one
+process and one run, into
   - ours: turns imported through the API (ASGI in process, so HTTP parsing is included
     and the network is not), the worker run until idle (turn embeddings, summaries),
     then `POST /v1/sessions/{id}/context {message, max_context_tokens}` per question;
@@ -10,11 +11,12 @@ paraphrased questions) go, in one process and one run, into
     same embedding model instance, same tokenizer, token_limit = the same budget, SQLite
     chat store, vector memory block): the turns put per exchange, then
     `await memory.aget(input=question)` per question.
-Both only read at question time. Evidence recall = share of the questions whose answer
-(the fact's current value) appears in the assembled context (the question itself left
-out). Latency = wall time of one assembly, `--questions` timed assemblies per system and
-budget, cycling through the questions, the two systems alternating (order flipped every
-round) so that both see the same machine load. Speed-up = LlamaIndex ÷ ours.
+Both only read at question time. Evidence recall = the share of a question's evidence
+turns whose text is in the assembled context (the question itself left out), averaged
+over the answerable questions. Latency = wall time of one assembly, `--questions` timed
+assemblies per system and budget, cycling through the questions, the two systems
+alternating (order flipped every round) so that both see the same machine load.
+Speed-up = LlamaIndex ÷ ours.
 
 llama-index-core is an optional extra (`pip install -e ".[bench]"`); scripts/bench
 installs it on demand.
@@ -32,8 +34,9 @@ from typing import Any
 import httpx
 
 from benchmarks._measure import bench_parser, machine, parse_metrics, percentiles, report
-from benchmarks.context import import_sessions
-from benchmarks.context_data import Question, SessionScript, generate
+from benchmarks.context import evidence_recall, import_conversations
+from benchmarks.conversations.generate import generate
+from benchmarks.conversations.model import Conversation, Question
 from mcp_service.adapters.embedder import MicroBatchingEmbedder
 from mcp_service.api.app import create_app
 from mcp_service.bootstrap import build_container
@@ -51,7 +54,7 @@ class Ours:
 
     async def assemble(self, q: Question) -> tuple[str, int]:
         r = await self.client.post(
-            f"/v1/sessions/{q.session_id}/context",
+            f"/v1/sessions/{q.conversation}/context",
             json={"message": q.text, "max_context_tokens": self.budget},
         )
         r.raise_for_status()
@@ -70,13 +73,13 @@ class Llama:
     async def assemble(self, q: Question) -> tuple[str, int]:
         from benchmarks._llama import context_text
 
-        messages = await self.memories[q.session_id].aget(input=q.text)
+        messages = await self.memories[q.conversation].aget(input=q.text)
         text = context_text(messages)
         return text, len(self.encode(text))
 
 
 async def llama_memories(
-    scripts: list[SessionScript],
+    convs: list[Conversation],
     embedder: MicroBatchingEmbedder,
     db: Path,
     budget: int,
@@ -91,23 +94,29 @@ async def llama_memories(
         table_name=f"llama_index_memory_{budget}", async_database_uri=f"sqlite+aiosqlite:///{db}"
     )
     memories = {}
-    for s in scripts:
-        memory = make_memory(s.session_id, store, embedding, budget, top_k)
-        for i in range(0, len(s.turns), 2):  # one exchange at a time, as a chat would
-            await memory.aput_messages([chat_message(r, t) for r, t, _ in s.turns[i : i + 2]])
-        memories[s.session_id] = memory
+    for conv in convs:
+        memory = make_memory(conv.id, store, embedding, budget, top_k)
+        roles = ["user" if ln.speaker == conv.speakers[0] else "assistant" for ln in conv.lines]
+        for i in range(0, len(conv.lines), 2):  # one exchange at a time, as a chat would
+            await memory.aput_messages(
+                [
+                    chat_message(role, f"{ln.speaker}: {ln.text}")
+                    for role, ln in zip(roles[i : i + 2], conv.lines[i : i + 2], strict=True)
+                ]
+            )
+        memories[conv.id] = memory
     return memories
 
 
 async def measure(
-    systems: list[Any], questions: list[Question], timed: int
+    systems: list[Any], questions: list[Question], convs: dict[str, Conversation], timed: int
 ) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for system in systems:
         hits, tokens = [], []
         for q in questions:  # evidence recall: every question once
             text, n = await system.assemble(q)
-            hits.append(q.answer in text)
+            hits.append(evidence_recall(q, convs[q.conversation], text))
             tokens.append(n)
         for q in questions[:WARMUP]:
             await system.assemble(q)
@@ -141,18 +150,17 @@ def stage_means(before: dict[str, float], after: dict[str, float]) -> dict[str, 
     return out
 
 
-def _changed(hits: list[bool], questions: list[Question]) -> float | None:
-    changed = [h for h, q in zip(hits, questions, strict=True) if q.changed]
+def _changed(hits: list[float], questions: list[Question]) -> float | None:
+    changed = [h for h, q in zip(hits, questions, strict=True) if q.kind == "changed_fact"]
     return round(sum(changed) / len(changed), 3) if changed else None
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from benchmarks._llama import tokenizer
 
-    scripts, questions = generate(
-        seed=args.seed, sessions=args.sessions, turns_per_session=args.turns,
-        facts_per_session=args.facts,
-    )  # fmt: skip
+    convs, asked = generate(seed=args.seed, conversations=args.conversations)
+    questions = [q for q in asked if q.evidence]
+    by_id = {conv.id: conv for conv in convs}
     budgets = [int(b) for b in args.budgets.split(",")]
     with tempfile.TemporaryDirectory(prefix="mcp-peer-") as tmp:
         settings = Settings(
@@ -165,7 +173,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 transport=transport, base_url="http://bench", timeout=120
             ) as client:
                 started = time.perf_counter()
-                await import_sessions(client, scripts)
+                await import_conversations(client, convs)
                 await c.worker.run_until_idle()
                 ingest = {"ours_s": round(time.perf_counter() - started, 1)}
                 assert isinstance(c.deps.embedder, MicroBatchingEmbedder)
@@ -173,12 +181,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for budget in budgets:
                     started = time.perf_counter()
                     memories = await llama_memories(
-                        scripts, c.deps.embedder, Path(tmp) / "llama.sqlite3", budget, args.top_k
+                        convs, c.deps.embedder, Path(tmp) / "llama.sqlite3", budget, args.top_k
                     )
                     ingest[f"llamaindex_{budget}_s"] = round(time.perf_counter() - started, 1)
                     systems = [Ours(client, budget), Llama(memories, tokenizer())]
                     before = parse_metrics(c.metrics.exposition().decode())
-                    result = await measure(systems, questions, args.questions)
+                    result = await measure(systems, questions, by_id, args.questions)
                     after = parse_metrics(c.metrics.exposition().decode())
                     result["ours"]["stages_ms"] = stage_means(before, after)
                     ours, llama = result["ours"]["latency_ms"], result["llamaindex"]["latency_ms"]
@@ -194,8 +202,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "peer",
         "machine": machine(),
         "llama_index_core": _llama_version(),
-        "sessions": len(scripts),
-        "turns_per_session": args.turns,
+        "sessions": len(convs),
+        "turns": sum(len(conv.lines) for conv in convs),
         "questions": len(questions),
         "timed_per_system": args.questions,
         "llamaindex_top_k": args.top_k,
@@ -214,7 +222,7 @@ def print_table(out: dict[str, Any]) -> None:
     m = out["machine"]
     print(
         f"machine: {m['cores']} cores ({m['cpu']}) · llama-index-core {out['llama_index_core']} · "
-        f"{out['sessions']} sessions × {out['turns_per_session']} turns, "
+        f"{out['sessions']} conversations, {out['turns']} turns, "
         f"{out['questions']} questions, {out['timed_per_system']} timed assemblies per system "
         f"and budget · ingest {out['ingest_s']}"
     )
@@ -240,14 +248,7 @@ def print_table(out: dict[str, Any]) -> None:
 def main(argv: list[str]) -> int:
     parser = bench_parser("peer", __doc__)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--sessions", type=int, default=6)
-    parser.add_argument(
-        "--turns",
-        type=int,
-        default=300,
-        help="turns per session (at least 80: facts are planted and changed)",
-    )
-    parser.add_argument("--facts", type=int, default=5, help="facts (= questions) per session")
+    parser.add_argument("--conversations", type=int, default=4)
     parser.add_argument(
         "--questions",
         type=int,

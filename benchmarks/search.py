@@ -12,8 +12,12 @@ Each layout is timed as loaded (Qdrant Edge scans the filtered points) and again
 `mcp-service index` do on the embedded store).
 
 Quality: look-alike support tickets that differ only in exact terms (ticket codes,
-names, part numbers, invoice numbers) are ingested with the bundled model; recall@5 and
+names, part numbers, invoice numbers), and 60 runbooks that differ only by an error code
+("what to do about ERR-2533"), are ingested with the bundled model; top-1, recall@5 and
 MRR of dense, lexical, hybrid and hybrid+MMR on questions naming one of those terms.
+Unrelated messages ("Hi, I am Dana from QA.") are searched too: the best score each mode
+gives them, against the best score of the questions that have an answer, is what the
+knowledge section's relevance floor is chosen from.
 """
 
 from __future__ import annotations
@@ -31,10 +35,18 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._corpus import queries, records
+from benchmarks._corpus import (
+    UNRELATED_QUERIES,
+    Query,
+    Record,
+    queries,
+    records,
+    runbook_queries,
+    runbooks,
+)
 from benchmarks._measure import bench_parser, report
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
-from mcp_service.bootstrap import build_container
+from mcp_service.bootstrap import Container, build_container
 from mcp_service.config import Settings
 from mcp_service.domain.model import Chunk, SearchMode
 from mcp_service.services.knowledge.collections import DocumentInput
@@ -131,33 +143,75 @@ async def latency(args: argparse.Namespace, layout: str) -> dict[str, Any]:
 
 
 async def quality(args: argparse.Namespace) -> dict[str, Any]:
-    recs = records(args.records, seed=args.seed)
-    qs = queries(recs, seed=args.seed)
+    sets = {
+        "tickets": (recs := records(args.records, seed=args.seed), queries(recs, seed=args.seed)),
+        "runbooks": (books := runbooks(seed=args.seed), runbook_queries(books, seed=args.seed)),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             data_dir=Path(tmp), auth="disabled", worker_enabled=False, _env_file=None
         )
         c = await build_container(settings, run_migrations=True)
         try:
-            docs = [DocumentInput(r.text, r.external_id) for r in recs]
-            outcomes = await c.knowledge.ingest("bench", "tickets", docs)
-            ids = {o.document_id: o.external_id for o in outcomes}
-            runs: dict[str, Any] = {}
-            variants: list[tuple[str, SearchMode, bool]] = [(m, m, False) for m in MODES]
-            for label, mode, mmr in [*variants, ("hybrid+mmr", "hybrid", True)]:
-                ranks = []
-                for q in qs:
-                    hits = await c.knowledge.search(
-                        "bench", "tickets", q.text, top_k=5, mode=mode, metadata_filter=None,
-                        mmr=mmr,
-                    )  # fmt: skip
-                    found = [ids.get(h.document_id) for h in hits]
-                    rank = found.index(q.relevant) + 1 if q.relevant in found else 0
-                    ranks.append((q.kind, rank))
-                runs[label] = _scores(ranks)
+            out: dict[str, Any] = {}
+            for name, (recs_, qs) in sets.items():
+                docs = [DocumentInput(r.text, r.external_id) for r in recs_]
+                outcomes = await c.knowledge.ingest("bench", name, docs)
+                ids = {o.document_id: o.external_id for o in outcomes}
+                out[name] = {
+                    "records": len(recs_),
+                    "queries": len(qs),
+                    "modes": await _rank_modes(c, name, qs, ids),
+                }
+            out["floor"] = await _floor_profile(c, sets)
+            return out
         finally:
             await c.aclose()
-    return {"records": len(recs), "queries": len(qs), "modes": runs}
+
+
+async def _rank_modes(
+    c: Container, collection: str, qs: list[Query], ids: dict[str, str | None]
+) -> dict[str, Any]:
+    runs: dict[str, Any] = {}
+    variants: list[tuple[str, SearchMode, bool]] = [(m, m, False) for m in MODES]
+    for label, mode, mmr in [*variants, ("hybrid+mmr", "hybrid", True)]:
+        ranks = []
+        for q in qs:
+            hits = await c.knowledge.search(
+                "bench", collection, q.text, top_k=5, mode=mode, metadata_filter=None, mmr=mmr
+            )
+            found = [ids.get(h.document_id) for h in hits]
+            rank = found.index(q.relevant) + 1 if q.relevant in found else 0
+            ranks.append((q.kind, rank))
+        runs[label] = _scores(ranks)
+    return runs
+
+
+async def _floor_profile(
+    c: Container, sets: dict[str, tuple[list[Record], list[Query]]]
+) -> dict[str, Any]:
+    """The best hybrid and dense score of answerable and of unrelated messages."""
+    answerable = [q.text for _, qs in sets.values() for q in qs]
+    profile: dict[str, Any] = {}
+    for label, texts in (("answerable", answerable), ("unrelated", list(UNRELATED_QUERIES))):
+        for mode in ("hybrid", "dense"):
+            best = []
+            for text in texts:
+                top = 0.0
+                for collection in sets:
+                    hits = await c.knowledge.search(
+                        "bench", collection, text, top_k=1, mode=mode, metadata_filter=None
+                    )
+                    top = max([top, *(h.score for h in hits)])
+                best.append(top)
+            best.sort()
+            profile[f"{label} {mode}"] = {
+                "min": round(best[0], 3),
+                "p05": round(best[int(len(best) * 0.05)], 3),
+                "p50": round(statistics.median(best), 3),
+                "max": round(best[-1], 3),
+            }
+    return profile
 
 
 def _scores(ranks: list[tuple[str, int]]) -> dict[str, Any]:
@@ -166,6 +220,7 @@ def _scores(ranks: list[tuple[str, int]]) -> dict[str, Any]:
 
     kinds = sorted({k for k, _ in ranks})
     return {
+        "top1": round(sum(1 for _, r in ranks if r == 1) / len(ranks), 3),
         "recall@5": recall([r for _, r in ranks]),
         "mrr@5": round(sum(1 / r for _, r in ranks if r) / len(ranks), 3),
         "by_kind": {k: recall([r for kk, r in ranks if kk == k]) for k in kinds},
@@ -196,16 +251,21 @@ def print_table(out: dict[str, Any]) -> None:
         if "optimize_s" in row:
             print(f"(optimize(): {row['optimize_s']} s to build the HNSW index)")
     if "quality" in out:
-        qual = out["quality"]
-        print(
-            f"\nretrieval on {qual['records']} look-alike tickets, {qual['queries']} "
-            "questions naming an exact term (all-MiniLM-L6-v2)"
-        )
-        kinds = sorted(next(iter(qual["modes"].values()))["by_kind"])
-        print(f"{'mode':11} {'recall@5':>9} {'MRR@5':>7} " + " ".join(f"{k:>12}" for k in kinds))
-        for mode, s in qual["modes"].items():
-            cells = " ".join(f"{s['by_kind'][k]:>12}" for k in kinds)
-            print(f"{mode:11} {s['recall@5']:>9} {s['mrr@5']:>7} {cells}")
+        for name in ("tickets", "runbooks"):
+            qual = out["quality"][name]
+            print(
+                f"\nretrieval on {qual['records']} look-alike {name}, {qual['queries']} "
+                "questions naming an exact term (all-MiniLM-L6-v2)"
+            )
+            kinds = sorted(next(iter(qual["modes"].values()))["by_kind"])
+            head = " ".join(f"{k:>12}" for k in kinds)
+            print(f"{'mode':11} {'top-1':>6} {'recall@5':>9} {'MRR@5':>7} {head}")
+            for mode, s in qual["modes"].items():
+                cells = " ".join(f"{s['by_kind'][k]:>12}" for k in kinds)
+                print(f"{mode:11} {s['top1']:>6} {s['recall@5']:>9} {s['mrr@5']:>7} {cells}")
+        print("\nbest score per message (what the knowledge relevance floor is chosen from)")
+        for label, s in out["quality"]["floor"].items():
+            print(f"{label:20} min {s['min']}  p05 {s['p05']}  p50 {s['p50']}  max {s['max']}")
 
 
 def main(argv: list[str]) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mcp_service.adapters.db.engine import make_engine, migrate
+from mcp_service.adapters.db.engine import DatabaseNotReady, make_engine, prepare_schema
 from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from mcp_service.adapters.embedder import MicroBatchingEmbedder, SentenceTransformerEmbedder
 from mcp_service.adapters.llm_gateway import OpenAICompatibleGateway
@@ -18,6 +18,7 @@ from mcp_service.adapters.metrics import ObservedGateway, PrometheusMetrics
 from mcp_service.adapters.offline_responder import OfflineResponder
 from mcp_service.adapters.onnx_embedder import OnnxEmbedder
 from mcp_service.adapters.parsers import DocumentParsers
+from mcp_service.adapters.pii_detectors import PatternPiiDetector
 from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
 from mcp_service.adapters.qdrant_server import QdrantServerStore
 from mcp_service.adapters.tokenizer import TiktokenCounter
@@ -25,18 +26,26 @@ from mcp_service.config import Settings
 from mcp_service.domain.ports import Embedder, LLMGateway, Summarizer, TokenCounter, VectorStore
 from mcp_service.services.conversation.chat import ChatService
 from mcp_service.services.conversation.context import ContextService
+from mcp_service.services.conversation.conversations import ConversationService
 from mcp_service.services.conversation.idempotency import IdempotencyService
 from mcp_service.services.conversation.memory import EMBED_TURNS, MemoryJobs
 from mcp_service.services.conversation.memory_tools import MemoryTools
+from mcp_service.services.conversation.reconciler import Reconciler
 from mcp_service.services.conversation.sessions import SessionService
 from mcp_service.services.conversation.summarizers import ExtractiveSummarizer, LLMSummarizer
 from mcp_service.services.deps import Deps, ServiceConfig, utc_now
+from mcp_service.services.governance.audit import AuditService
+from mcp_service.services.governance.guarded import GuardedContextService, ScopedSummarizer
 from mcp_service.services.governance.keys import KeyService
+from mcp_service.services.governance.masked_store import MaskedStore
 from mcp_service.services.governance.operations import Operations, build_operations
+from mcp_service.services.governance.quotas import QuotaService
+from mcp_service.services.governance.redaction import RedactingGateway, Redactor
 from mcp_service.services.knowledge.collections import IngestLimits, KnowledgeService
 from mcp_service.services.worker import Worker
 
 log = logging.getLogger(__name__)
+__all__ = ["Container", "DatabaseNotReady", "build_container", "prepare_database"]
 
 
 @dataclass
@@ -55,6 +64,10 @@ class Container:
     idempotency: IdempotencyService
     tools: MemoryTools
     metrics: PrometheusMetrics
+    quotas: QuotaService
+    audit: AuditService
+    reconciler: Reconciler
+    conversations: ConversationService
     closers: list[Any] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -63,8 +76,8 @@ class Container:
         await self.engine.dispose()
 
     def start_background(self) -> Callable[[], Awaitable[None]]:
-        """Start the in-process worker (two lanes: turn embeddings, and every other kind)
-        and the retention sweeper; return a coroutine function that stops them."""
+        """Start the in-process worker (two lanes: turn embeddings, and every other kind),
+        the retention sweeper and housekeeping; return a coroutine function that stops them."""
         stop = asyncio.Event()
         others = set(self.worker.kinds) - {EMBED_TURNS}
         lanes = [self.worker.lane({EMBED_TURNS}, "embed"), self.worker.lane(others, "jobs")]
@@ -75,6 +88,9 @@ class Container:
         if self.settings.retention_interval_s > 0:
             sweep = self.ops.sweeper.run_forever(stop)
             tasks.append(asyncio.create_task(sweep, name="mcp-retention-sweeper"))
+        if self.settings.housekeeping_interval_s > 0:
+            chores = self.ops.housekeeping.run_forever(stop)
+            tasks.append(asyncio.create_task(chores, name="mcp-housekeeping"))
 
         async def halt() -> None:
             stop.set()
@@ -98,6 +114,7 @@ def service_config(settings: Settings) -> ServiceConfig:
         stream_usage=settings.llm_stream_usage,
         idempotency_wait_s=settings.idempotency_wait_s,
         idempotency_ttl_s=settings.idempotency_ttl_s,
+        idempotency_stale_s=settings.idempotency_stale_s,
     )
 
 
@@ -106,6 +123,7 @@ def ingest_limits(settings: Settings) -> IngestLimits:
         batch_chunks=settings.ingest_batch_chunks,
         sync_max_documents=settings.ingest_sync_max_documents,
         sync_max_bytes=settings.ingest_sync_max_bytes,
+        job_lease_s=settings.ingest_lease_s,
     )
 
 
@@ -151,6 +169,13 @@ def make_gateway(settings: Settings, counter: TokenCounter) -> LLMGateway:
     )
 
 
+async def prepare_database(settings: Settings, *, migrate: bool | None = None) -> None:
+    """Migrate (SQLite always, else when `migrate` or MCP_AUTO_MIGRATE says so), or check
+    that the database is at the head; `DatabaseNotReady` otherwise."""
+    wanted = migrate if migrate is not None else settings.migrates_at_start
+    await prepare_schema(settings.resolved_database_url, upgrade=wanted)
+
+
 async def build_container(
     settings: Settings,
     *,
@@ -159,10 +184,10 @@ async def build_container(
     gateway: LLMGateway | None = None,
     run_migrations: bool | None = None,
 ) -> Container:
-    """Wire the service. Migrations run here on SQLite (the embedded default) unless told."""
+    """Wire the service. Migrations run here on SQLite (the embedded default) and with
+    MCP_AUTO_MIGRATE; any other database must already be at the head (`DatabaseNotReady`)."""
     url = settings.resolved_database_url
-    if run_migrations if run_migrations is not None else settings.is_sqlite:
-        await migrate(url)
+    await prepare_database(settings, migrate=run_migrations)
     engine = make_engine(url)
     counter = make_counter(settings)
     closers: list[Any] = []
@@ -180,20 +205,24 @@ async def build_container(
         if aclose is not None:
             closers.append(aclose)
     metrics = PrometheusMetrics()
-    gateway = ObservedGateway(gateway, metrics)
+    uow = SqlUnitOfWorkFactory(engine)
+    # PII redaction wraps the gateway: every call site sends masked text.
+    redactor = Redactor(uow, PatternPiiDetector(settings.pii_phone_region), settings.pii_redaction)
+    gateway = RedactingGateway(ObservedGateway(gateway, metrics), redactor)
     summarizer: Summarizer = (
-        LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        ScopedSummarizer(
+            LLMSummarizer(gateway, counter, settings.summary_model or settings.llm_model)
+        )
         if settings.llm_base_url
         else ExtractiveSummarizer(embedder, counter)
     )
-    uow = SqlUnitOfWorkFactory(engine)
 
     async def close_uow() -> None:
         uow.dispose()
 
     closers.insert(0, close_uow)  # closed last, just before the engine
     deps = Deps(
-        uow=uow,
+        uow=MaskedStore(uow, redactor) if settings.pii_store == "mask" else uow,
         vectors=vectors,
         embedder=embedder,
         counter=counter,
@@ -202,7 +231,9 @@ async def build_container(
         config=service_config(settings),
         observer=metrics,
     )
-    context = ContextService(deps)
+    quotas = QuotaService(uow, deps.now)
+    context = GuardedContextService(deps, redactor, quotas)
+    sessions = SessionService(deps)
     knowledge = KnowledgeService(deps, DocumentParsers(), ingest_limits(settings))
     memory = MemoryJobs(deps)
     handlers = {**memory.handlers(), **knowledge.jobs.handlers()}
@@ -213,7 +244,7 @@ async def build_container(
         settings=settings,
         engine=engine,
         deps=deps,
-        sessions=SessionService(deps),
+        sessions=sessions,
         context=context,
         chat=ChatService(deps, context),
         knowledge=knowledge,
@@ -224,10 +255,15 @@ async def build_container(
             retention_interval_s=settings.retention_interval_s,
             retention_lease_s=settings.retention_lease_s,
             retention_batch_size=settings.retention_batch_size,
+            housekeeping_interval_s=settings.housekeeping_interval_s,
         ),
         idempotency=IdempotencyService(deps),
         tools=MemoryTools(deps),
         metrics=metrics,
+        quotas=quotas,
+        audit=AuditService(uow),
+        reconciler=Reconciler(deps),
+        conversations=ConversationService(deps, sessions),
         closers=closers,
     )
 
@@ -235,9 +271,7 @@ async def build_container(
 async def open_key_service(settings: Settings) -> tuple[KeyService, AsyncEngine]:
     """Only what managing keys needs (no embedder or vector store), for the CLI.
     The caller disposes of the engine. Migrates first on SQLite, like `build_container`."""
-    url = settings.resolved_database_url
-    if settings.is_sqlite:
-        await migrate(url)
-    engine = make_engine(url)
+    await prepare_database(settings)
+    engine = make_engine(settings.resolved_database_url)
     keys = KeyService(SqlUnitOfWorkFactory(engine), utc_now, admin_tenant=settings.admin_tenant)
     return keys, engine

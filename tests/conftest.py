@@ -58,6 +58,15 @@ def pg_url(pg_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def empty_pg_url() -> Iterator[str]:
+    """A PostgreSQL database with no schema at all (never migrated)."""
+    name = f"mcp_test_empty_{uuid.uuid4().hex[:12]}"
+    _pg_sync(f"CREATE DATABASE {name}")
+    yield f"{PG_HOST}/{name}"
+    _pg_sync(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     from alembic import command
 

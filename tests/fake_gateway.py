@@ -14,6 +14,11 @@ Behaviours (one per chat call; when the queue is empty, `default_behaviour` is u
   (`chunk_delay_s` > 0 spaces streamed chunks out, for clients that hang up midway)
 - "error_json": HTTP 400 with an OpenAI-shaped `invalid_request_error` body
 - "bad_json": HTTP 200 whose body is not JSON
+
+`tool_calls` (a list, or a function of the request body returning one or None) makes the
+answer a tool call instead of text: `message.tool_calls` and `finish_reason: tool_calls`,
+streamed as OpenAI does (the call's id and name first, its arguments in pieces).
+`usage_override` replaces the usage the gateway reports (odd values included).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Any, Self
 
 JSON = dict[str, Any]
 Reply = str | Callable[[JSON], str]
+ToolCalls = list[JSON] | Callable[[JSON], list[JSON] | None] | None
 
 ERROR_STATUS = {
     "fail500": (500, "server_error", "fake upstream failure"),
@@ -58,9 +64,15 @@ class FakeGateway:
         self.behaviours: list[str] = []
         self.reported_model: str | None = None  # None: echo the requested model
         self.send_usage = True
+        self.usage_override: JSON | None = None
+        self.tool_calls: ToolCalls = None
         self.chunk_delay_s = 0.0
         self.requests: list[JSON] = []
         self.headers: list[dict[str, str]] = []
+        # Behaviour "hold": the reply (a stream: after its first chunk) waits for `release`;
+        # `holding` is set once a held request has arrived.
+        self.holding = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -116,6 +128,12 @@ class FakeGateway:
 
     def reply_for(self, body: JSON) -> str:
         return self.reply(body) if callable(self.reply) else self.reply
+
+    def calls_for(self, body: JSON) -> list[JSON] | None:
+        return self.tool_calls(body) if callable(self.tool_calls) else self.tool_calls
+
+    def usage_for(self, body: JSON, reply: str) -> JSON:
+        return self.usage_override if self.usage_override is not None else _usage(body, reply)
 
     def wait(self, seconds: float) -> bool:
         """Sleep unless the server is closing; True when the full time passed."""
@@ -175,9 +193,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif behaviour == "slow" and not gateway.wait(gateway.slow_s):
             self.close_connection = True
         elif body.get("stream"):
-            self._stream(body, drop=behaviour == "stream_drop")
+            self._stream(body, drop=behaviour == "stream_drop", hold=behaviour == "hold")
         else:
+            if behaviour == "hold":
+                self._hold()
             self._send_json(200, _completion(gateway, body))
+
+    def _hold(self) -> None:
+        gateway = self.server.gateway
+        gateway.holding.set()
+        gateway.release.wait(30)  # a safety net: the test releases it
 
     def _send_failure(self, behaviour: str) -> None:
         status, kind, message = ERROR_STATUS[behaviour]
@@ -186,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Retry-After"] = self.server.gateway.retry_after
         self._send_json(status, _error(kind, message), headers)
 
-    def _stream(self, body: JSON, *, drop: bool) -> None:
+    def _stream(self, body: JSON, *, drop: bool, hold: bool = False) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -197,8 +222,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write_event(json.dumps(chunk))
             self.close_connection = True  # no terminating chunk: the client sees a cut body
             return
-        for chunk in chunks:
+        for i, chunk in enumerate(chunks):
             self._write_event(json.dumps(chunk))
+            if hold and i == 0:
+                self._hold()
             if self.server.gateway.chunk_delay_s and not self.server.gateway.wait(
                 self.server.gateway.chunk_delay_s
             ):
@@ -247,37 +274,63 @@ def _model(gateway: FakeGateway, body: JSON) -> str:
 
 
 def _completion(gateway: FakeGateway, body: JSON) -> JSON:
-    reply = gateway.reply_for(body)
+    calls = gateway.calls_for(body)
+    reply = "" if calls else gateway.reply_for(body)
+    message: JSON = {"role": "assistant", "content": reply}
+    if calls:
+        message = {"role": "assistant", "content": None, "tool_calls": calls}
     out: JSON = {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": _model(gateway, body),
         "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": reply},
-                "finish_reason": "stop",
-            }
+            {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
         ],
     }
     if gateway.send_usage:
-        out["usage"] = _usage(body, reply)
+        out["usage"] = gateway.usage_for(body, reply)
     return out
 
 
 def _stream_chunks(gateway: FakeGateway, body: JSON) -> list[JSON]:
     """One chunk per word (role on the first), a finish chunk, then usage if asked for."""
-    reply = gateway.reply_for(body)
+    calls = gateway.calls_for(body)
+    reply = "" if calls else gateway.reply_for(body)
     model = _model(gateway, body)
+    deltas = _call_deltas(calls) if calls else _text_deltas(reply)
+    chunks = [_chunk(model, [_choice(d, None)]) for d in deltas]
+    chunks.append(_chunk(model, [_choice({}, "tool_calls" if calls else "stop")]))
+    if (body.get("stream_options") or {}).get("include_usage") and gateway.send_usage:
+        chunks.append({**_chunk(model, []), "usage": gateway.usage_for(body, reply)})
+    return chunks
+
+
+def _text_deltas(reply: str) -> list[JSON]:
     pieces = re.findall(r"\S+\s*", reply) or [""]
     deltas: list[JSON] = [{"content": p} for p in pieces]
     deltas[0] = {"role": "assistant", **deltas[0]}
-    chunks = [_chunk(model, [_choice(d, None)]) for d in deltas]
-    chunks.append(_chunk(model, [_choice({}, "stop")]))
-    if (body.get("stream_options") or {}).get("include_usage") and gateway.send_usage:
-        chunks.append({**_chunk(model, []), "usage": _usage(body, reply)})
-    return chunks
+    return deltas
+
+
+def _call_deltas(calls: list[JSON]) -> list[JSON]:
+    """Each call's id, type and name in one delta, then its arguments in two pieces."""
+    deltas: list[JSON] = [{"role": "assistant", "content": None}]
+    for index, call in enumerate(calls):
+        function = call.get("function") or {}
+        arguments = str(function.get("arguments") or "")
+        half = len(arguments) // 2
+        head = {"name": function.get("name"), "arguments": ""}
+        deltas.append(
+            {
+                "tool_calls": [
+                    {"index": index, "id": call["id"], "type": "function", "function": head}
+                ]
+            }
+        )
+        for piece in (arguments[:half], arguments[half:]):
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+    return deltas
 
 
 def _choice(delta: JSON, finish_reason: str | None) -> JSON:

@@ -276,9 +276,15 @@ def _parse_completion(response: httpx.Response, model: str) -> Completion:
     try:
         data = response.json()
         choice = data["choices"][0]
-        content = str(choice["message"].get("content") or "")
+        message = choice["message"]
+        content = str(message.get("content") or "")
         finish_reason = str(choice.get("finish_reason") or "stop")
-        return Completion(content, str(data.get("model") or model), _usage(data), finish_reason)
+        calls = message.get("tool_calls")
+        tool_calls = (
+            tuple(c for c in calls if isinstance(c, dict)) if isinstance(calls, list) else ()
+        )
+        used_model = str(data.get("model") or model)
+        return Completion(content, used_model, _usage(data), finish_reason, 0.0, tool_calls)
     except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise GatewayError(
             f"LLM gateway sent an unreadable completion (HTTP {response.status_code}): "
@@ -287,10 +293,8 @@ def _parse_completion(response: httpx.Response, model: str) -> Completion:
 
 
 def _usage(data: JSON) -> Usage:
-    usage = data.get("usage")
-    if not isinstance(usage, dict):
-        return Usage(0, 0)
-    return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+    """Odd numbers (text, negative, beyond an INTEGER column) never lose a good reply."""
+    return Usage.parse(data.get("usage")) or Usage(0, 0)
 
 
 async def _sse_chunks(response: httpx.Response) -> AsyncGenerator[JSON, None]:

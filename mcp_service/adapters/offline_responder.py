@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from mcp_service.domain.model import JSON, Completion, Message, Usage
+from mcp_service.domain.sections import is_reference
 
 MODEL = "mcp-offline-responder"
 _SOURCE = re.compile(r'<source id="([^"]*)"[^>]*>\n?(.*?)\n?</source>', re.DOTALL)
@@ -80,7 +81,9 @@ class OfflineResponder:
 def compose_reply(messages: Sequence[Message]) -> str:
     """The offline answer for an assembled prompt (the new user message last)."""
     question = _last_user_message(messages)
-    earlier = sum(1 for m in messages[:-1] if m.role in ("user", "assistant"))
+    earlier = sum(
+        1 for m in messages[:-1] if m.role in ("user", "assistant") and not is_reference(m)
+    )
     parts = [
         "I am the built-in offline responder of mcp-service, not a language model: no LLM "
         "gateway is configured (set MCP_LLM_BASE_URL to use one). I can only point you to "
@@ -104,7 +107,7 @@ def _sources(messages: Sequence[Message]) -> list[_Source]:
     return [
         _Source(match.group(1), match.group(2).strip())
         for m in messages
-        if m.role == "system"
+        if is_reference(m)
         for match in _SOURCE.finditer(m.content)
     ]
 

@@ -12,6 +12,7 @@ import qdrant_edge as qe
 from mcp_service.adapters import vector_common as vc
 from mcp_service.adapters.qdrant_edge_shard import Shard, flush_and_close, open_shard, to_filter
 from mcp_service.domain.errors import DomainError, VectorStoreUnavailable
+from mcp_service.domain.fusion import Fused, fuse
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, SearchMode, Turn, TurnHit
 
 T = TypeVar("T")
@@ -149,13 +150,20 @@ class QdrantEdgeStore:
         user_id: str | None,
         before_seq: int | None,
         top_k: int,
+        from_seq: int | None = None,
     ) -> list[TurnHit]:
         if top_k <= 0:
             return []
-        where = to_filter(vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq))
-        request = self._fused(vector, query_text, where, top_k, vc.TURN_FUSION)
-        points = await self._call(self._shard("turns"), "search", lambda s: s.query(request))
-        return [vc.turn_hit(p.payload, p.score) for p in points]
+        conditions = vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq, from_seq)
+        batch = self._legs(vector, query_text, to_filter(conditions), top_k, payload=True)
+
+        def search(edge: qe.EdgeShard) -> tuple[list[Fused[str]], dict[str, JSON | None]]:
+            dense, lexical = edge.query_batch(batch)
+            payloads = {str(p.id): p.payload for p in (*dense, *lexical)}
+            return fuse(_scores(dense), _scores(lexical))[:top_k], payloads
+
+        hits, payloads = await self._call(self._shard("turns"), "search", search)
+        return [vc.turn_hit(payloads[h.key], h) for h in hits]
 
     async def delete_turns(
         self, tenant_id: str, *, session_id: str, seqs: Sequence[int] | None = None
@@ -204,52 +212,36 @@ class QdrantEdgeStore:
     async def _hybrid_chunks(
         self, shard: Shard, vector: Sequence[float], text: str, where: qe.Filter, top_k: int
     ) -> list[ChunkHit]:
-        # Each leg runs once and RRF fuses them here, exactly as Qdrant's Rrf would
-        # (1 / (k + rank)); that also tells which leg found each hit, and payloads are
-        # read for the winners only. Half the vector work of a fused query beside the legs.
-        depth = vc.prefetch_limit(top_k)
-        batch = qe.QueryBatchRequest(
-            [
-                qe.QueryRequest(limit=depth, query=self._dense(vector), filter=where),
-                qe.QueryRequest(limit=depth, query=self._lexical(text), filter=where),
-            ]
-        )
+        # Each leg runs once and is fused here by score (domain/fusion.py), which also
+        # tells which leg found each hit; payloads are read for the winners only.
+        batch = self._legs(vector, text, where, vc.prefetch_limit(top_k), payload=False)
 
-        def search(edge: qe.EdgeShard) -> tuple[list[tuple[str, float]], JSON, set[str], set[str]]:
+        def search(edge: qe.EdgeShard) -> tuple[list[Fused[str]], JSON]:
             dense, lexical = edge.query_batch(batch)
-            dense_ids, lexical_ids = [str(p.id) for p in dense], [str(p.id) for p in lexical]
-            fused = vc.rrf_fuse([dense_ids, lexical_ids], top_k)
-            ids: list[qe.PointId] = [point_id for point_id, _ in fused]
+            hits = fuse(_scores(dense), _scores(lexical))[:top_k]
+            ids: list[qe.PointId] = [h.key for h in hits]
             records = edge.retrieve(ids, with_payload=True, with_vector=False) if ids else []
-            payloads = {str(r.id): r.payload for r in records}
-            return fused, payloads, set(dense_ids), set(lexical_ids)
+            return hits, {str(r.id): r.payload for r in records}
 
-        fused, payloads, dense_ids, lexical_ids = await self._call(shard, "search", search)
+        hits, payloads = await self._call(shard, "search", search)
         return [
-            vc.chunk_hit(payloads[i], score, vc.legs_of(i, dense_ids, lexical_ids))
-            for i, score in fused
-            if i in payloads  # deleted between the query and the read
+            vc.chunk_hit(payloads[h.key], h.score, h.legs)
+            for h in hits
+            if h.key in payloads  # deleted between the query and the read
         ]
 
-    def _fused(
-        self,
-        vector: Sequence[float],
-        text: str,
-        where: qe.Filter,
-        top_k: int,
-        fusion: str = "rrf",
-    ) -> qe.QueryRequest:
-        depth = vc.prefetch_limit(top_k)
-        legs = [
-            qe.Prefetch(limit=depth, query=self._dense(vector), filter=where),
-            qe.Prefetch(limit=depth, query=self._lexical(text), filter=where),
-        ]
-        return qe.QueryRequest(
-            limit=top_k,
-            prefetches=legs,
-            query=qe.Fusion.Dbsf() if fusion == "dbsf" else qe.Fusion.Rrf(k=vc.RRF_K),  # type: ignore[arg-type]
-            filter=where,
-            with_payload=True,
+    def _legs(
+        self, vector: Sequence[float], text: str, where: qe.Filter, depth: int, *, payload: bool
+    ) -> qe.QueryBatchRequest:
+        return qe.QueryBatchRequest(
+            [
+                qe.QueryRequest(
+                    limit=depth, query=self._dense(vector), filter=where, with_payload=payload
+                ),
+                qe.QueryRequest(
+                    limit=depth, query=self._lexical(text), filter=where, with_payload=payload
+                ),
+            ]
         )
 
     def _dense(self, vector: Sequence[float]) -> qe.Query:
@@ -318,3 +310,7 @@ class QdrantEdgeStore:
         self._shard("chunks")
         assert self._dimension is not None
         return self._dimension
+
+
+def _scores(points: Sequence[qe.ScoredPoint]) -> list[tuple[str, float]]:
+    return [(str(p.id), float(p.score)) for p in points]

@@ -99,5 +99,5 @@ def _condition(condition: vc.Condition) -> qe.FieldCondition:
             return qe.FieldCondition(key=key, match=qe.MatchValue(value))
         case vc.AnyOf(key):
             return qe.FieldCondition(key=key, match=qe.MatchAny(condition.as_list()))
-        case vc.Below(key, bound):
-            return qe.FieldCondition(key=key, range=qe.RangeFloat(lt=bound))
+        case vc.Range(key, gte, lt):
+            return qe.FieldCondition(key=key, range=qe.RangeFloat(gte=gte, lt=lt))

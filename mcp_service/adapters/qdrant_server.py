@@ -13,6 +13,7 @@ from qdrant_client.http.exceptions import ApiException, UnexpectedResponse
 
 from mcp_service.adapters import vector_common as vc
 from mcp_service.domain.errors import VectorStoreMismatch, VectorStoreUnavailable
+from mcp_service.domain.fusion import fuse
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, SearchMode, Turn, TurnHit
 
 # What qdrant-client raises when the server is away or refuses; local mode raises
@@ -150,14 +151,22 @@ class QdrantServerStore:
         user_id: str | None,
         before_seq: int | None,
         top_k: int,
+        from_seq: int | None = None,
     ) -> list[TurnHit]:
         if top_k <= 0:
             return []
-        where = _filter(vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq))
-        (response,) = await self._query(
-            self._turns, [self._fused(vector, query_text, where, top_k, vc.TURN_FUSION)]
+        conditions = vc.turn_search_conditions(tenant_id, session_id, user_id, before_seq, from_seq)
+        where = _filter(conditions)
+        dense, lexical = await self._query(
+            self._turns,
+            [
+                self._dense_request(vector, where, top_k, True),
+                self._lexical_request(query_text, where, top_k, True),
+            ],
         )
-        return [vc.turn_hit(p.payload, p.score) for p in response.points]
+        payloads = {str(p.id): p.payload for p in (*dense.points, *lexical.points)}
+        hits = fuse(_scores(dense), _scores(lexical))[:top_k]
+        return [vc.turn_hit(payloads[h.key], h) for h in hits]
 
     async def delete_turns(
         self, tenant_id: str, *, session_id: str, seqs: Sequence[int] | None = None
@@ -218,50 +227,19 @@ class QdrantServerStore:
     async def _hybrid_chunks(
         self, vector: Sequence[float], text: str, where: models.Filter, top_k: int
     ) -> list[ChunkHit]:
-        # The legs run again beside the fused query, in one batch, only to tell which leg
-        # found each hit; the fusion itself stays in Qdrant.
+        # Both legs in one batch, fused here by score (domain/fusion.py), which also tells
+        # which leg found each hit.
         depth = vc.prefetch_limit(top_k)
-        fused, dense, lexical = await self._query(
+        dense, lexical = await self._query(
             self._chunks,
             [
-                self._fused(vector, text, where, top_k),
-                self._dense_request(vector, where, depth),
-                self._lexical_request(text, where, depth),
+                self._dense_request(vector, where, depth, True),
+                self._lexical_request(text, where, depth, True),
             ],
         )
-        dense_ids = {str(p.id) for p in dense.points}
-        lexical_ids = {str(p.id) for p in lexical.points}
-        return [
-            vc.chunk_hit(p.payload, p.score, vc.legs_of(str(p.id), dense_ids, lexical_ids))
-            for p in fused.points
-        ]
-
-    def _fused(
-        self,
-        vector: Sequence[float],
-        text: str,
-        where: models.Filter,
-        top_k: int,
-        fusion: str = "rrf",
-    ) -> models.QueryRequest:
-        depth = vc.prefetch_limit(top_k)
-        legs = [
-            models.Prefetch(query=list(vector), using=vc.DENSE_VECTOR, filter=where, limit=depth),
-            models.Prefetch(
-                query=self._sparse_query(text), using=vc.SPARSE_VECTOR, filter=where, limit=depth
-            ),
-        ]
-        return models.QueryRequest(
-            prefetch=legs,
-            query=(
-                models.FusionQuery(fusion=models.Fusion.DBSF)
-                if fusion == "dbsf"
-                else models.RrfQuery(rrf=models.Rrf(k=vc.RRF_K))
-            ),
-            filter=where,
-            limit=top_k,
-            with_payload=True,
-        )
+        payloads = {str(p.id): p.payload for p in (*dense.points, *lexical.points)}
+        hits = fuse(_scores(dense), _scores(lexical))[:top_k]
+        return [vc.chunk_hit(payloads[h.key], h.score, h.legs) for h in hits]
 
     def _dense_request(
         self, vector: Sequence[float], where: models.Filter, limit: int, payload: bool = False
@@ -369,5 +347,9 @@ def _condition(condition: vc.Condition) -> models.FieldCondition:
             return models.FieldCondition(key=key, match=models.MatchValue(value=value))
         case vc.AnyOf(key):
             return models.FieldCondition(key=key, match=models.MatchAny(any=condition.as_list()))
-        case vc.Below(key, bound):
-            return models.FieldCondition(key=key, range=models.Range(lt=bound))
+        case vc.Range(key, gte, lt):
+            return models.FieldCondition(key=key, range=models.Range(gte=gte, lt=lt))
+
+
+def _scores(response: models.QueryResponse) -> list[tuple[str, float]]:
+    return [(str(p.id), float(p.score)) for p in response.points]

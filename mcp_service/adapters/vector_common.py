@@ -7,25 +7,18 @@ library's filter objects, so both stores filter by exactly the same rules.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection as Container
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
 from mcp_service.domain.errors import InvalidInput, VectorStoreMismatch
+from mcp_service.domain.fusion import Fused
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, Turn, TurnHit
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 LEG_DENSE = "dense"
 LEG_LEXICAL = "lexical"
-RRF_K = 60
-# Recall of turns fuses by score distribution (DBSF), not by rank (RRF): conversational
-# questions rarely share words with the turn that answers them, and rank fusion lets
-# BM25's look-alike distractors outvote a clearly best dense match. Measured with
-# `scripts/bench context`: evidence recall 0.90 with RRF (even weighted 3:1), 0.97 with
-# DBSF. Chunks keep RRF: exact terms (codes, names) matter more in documents.
-TURN_FUSION = "dbsf"
 
 CHUNK_KEYWORD_FIELDS = ("tenant_id", "collection", "document_id")
 TURN_KEYWORD_FIELDS = ("tenant_id", "session_id", "user_id")
@@ -52,12 +45,15 @@ class AnyOf:
 
 
 @dataclass(frozen=True)
-class Below:
+class Range:
+    """gte <= value < lt; either bound may be absent."""
+
     key: str
-    bound: int
+    gte: int | None = None
+    lt: int | None = None
 
 
-Condition = Equals | AnyOf | Below
+Condition = Equals | AnyOf | Range
 
 
 class PointData(NamedTuple):
@@ -167,14 +163,18 @@ def chunk_count_conditions(tenant_id: str, document_id: str | None) -> list[Cond
 
 
 def turn_search_conditions(
-    tenant_id: str, session_id: str | None, user_id: str | None, before_seq: int | None
+    tenant_id: str,
+    session_id: str | None,
+    user_id: str | None,
+    before_seq: int | None,
+    from_seq: int | None = None,
 ) -> list[Condition]:
     conditions: list[Condition] = [Equals("tenant_id", tenant_id)]
     if session_id is not None:
         conditions.append(Equals("session_id", session_id))
         # seq numbers are per session: a bound only means something within one.
-        if before_seq is not None:
-            conditions.append(Below("seq", before_seq))
+        if before_seq is not None or from_seq is not None:
+            conditions.append(Range("seq", gte=from_seq, lt=before_seq))
     if user_id is not None:
         conditions.append(Equals("user_id", user_id))
     return conditions
@@ -201,23 +201,6 @@ def selects_nothing(conditions: Sequence[Condition]) -> bool:
     return any(isinstance(c, AnyOf) and not c.values for c in conditions)
 
 
-def rrf_fuse(legs: Sequence[Sequence[str]], limit: int, k: int = RRF_K) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion of ranked id lists, scored as Qdrant does: the sum over
-    legs of 1 / (k + rank), rank counted from 0. Ties keep the order of first sight."""
-    scores: dict[str, float] = {}
-    for leg in legs:
-        for rank, point_id in enumerate(leg):
-            scores[point_id] = scores.get(point_id, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda item: -item[1])[:limit]
-
-
-def legs_of(
-    point_id: str, dense_ids: Container[str], lexical_ids: Container[str]
-) -> tuple[str, ...]:
-    legs = (LEG_DENSE,) if point_id in dense_ids else ()
-    return (*legs, LEG_LEXICAL) if point_id in lexical_ids else legs
-
-
 def chunk_hit(payload: JSON | None, score: float, legs: tuple[str, ...]) -> ChunkHit:
     data: dict[str, Any] = payload or {}
     return ChunkHit(
@@ -232,9 +215,15 @@ def chunk_hit(payload: JSON | None, score: float, legs: tuple[str, ...]) -> Chun
     )
 
 
-def turn_hit(payload: JSON | None, score: float) -> TurnHit:
+def turn_hit(payload: JSON | None, hit: Fused[str]) -> TurnHit:
     data: dict[str, Any] = payload or {}
-    return TurnHit(session_id=str(data["session_id"]), seq=int(data["seq"]), score=float(score))
+    return TurnHit(
+        session_id=str(data["session_id"]),
+        seq=int(data["seq"]),
+        score=hit.score,
+        dense=hit.dense,
+        lexical=hit.lexical,
+    )
 
 
 def owned_vectors(

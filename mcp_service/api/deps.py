@@ -7,9 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from mcp_service.api.guardrails.admission import throttle_of
 from mcp_service.bootstrap import Container
 from mcp_service.domain.access import Operator
-from mcp_service.domain.errors import Forbidden, Unauthorized
+from mcp_service.domain.errors import Forbidden
+from mcp_service.services.governance.call_scope import Caller, set_caller
 
 ALL_ROLES = frozenset({"chat", "ingest", "admin"})
 
@@ -43,15 +45,23 @@ def presented_key(request: Request) -> str | None:
 
 
 async def get_principal(request: Request, container: ContainerDep) -> Principal:
+    """Who is calling; then admission: rate limit and quotas (api/guardrails/admission)."""
     settings = container.settings
     if settings.auth_mode == "disabled":
-        return Principal(settings.default_tenant, ALL_ROLES, superadmin=True)
-    key = presented_key(request)
-    if key is None:
-        raise Unauthorized("an API key is required (Authorization: Bearer or X-API-Key)")
-    found = await container.ops.keys.authenticate(key)
-    operator = container.ops.keys.operator_of(found)
-    return Principal(found.tenant_id, frozenset(found.roles), found.id, operator.superadmin)
+        principal = Principal(settings.default_tenant, ALL_ROLES, superadmin=True)
+    else:
+        throttle, limit = throttle_of(request), settings.rate_limit_per_minute
+        found = await throttle.authenticate(
+            request, presented_key(request), limit, container.ops.keys.authenticate
+        )
+        throttle.count(request, found.id, limit)
+        operator = container.ops.keys.operator_of(found)
+        principal = Principal(
+            found.tenant_id, frozenset(found.roles), found.id, operator.superadmin
+        )
+    set_caller(Caller(principal.tenant_id, principal.key_id, principal.superadmin))
+    await container.quotas.admit(principal.tenant_id, principal.key_id)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

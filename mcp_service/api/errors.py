@@ -8,8 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from mcp_service.domain import errors as e
+from mcp_service.domain.guardrails import QuotaExceeded
+from mcp_service.domain.pii import PiiBlocked
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.DomainError)
     status, title = status_for(exc)
     extra: dict[str, object] = {"field": exc.field} if exc.field else {}
+    if isinstance(exc, QuotaExceeded):
+        extra.update(quota=exc.quota, scope=exc.scope, limit=exc.limit)
+    if isinstance(exc, PiiBlocked):
+        extra["pii_kinds"] = exc.kinds
     response = problem(status, title, exc.message, request.url.path, extra)
     if isinstance(exc, e.RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after_s)
@@ -80,7 +87,21 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+    response = problem(exc.status_code, str(exc.detail), str(exc.detail), request.url.path)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:  # every method of the path (Starlette names one route's)
+        response.headers["Allow"] = ", ".join(sorted(_allowed(request)))
+    return response
+
+
+def _allowed(request: Request) -> set[str]:
+    routes = request.app.router.routes
+    allowed = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.add(method)
+    return allowed
 
 
 def install(app: FastAPI) -> None:

@@ -69,13 +69,18 @@ class Replay:
         )
 
 
-async def claim(request: Request, c: Container, tenant_id: str) -> Claim | Replay | None:
-    """None without the header; else the claim to run under, or the first answer."""
+async def claim(
+    request: Request, c: Container, tenant_id: str, *, session_id: str | None = None
+) -> Claim | Replay | None:
+    """None without the header; else the claim to run under, or the first answer.
+    `session_id` (default: the path's) is the session the request writes to: deleting it
+    deletes the remembered answer too."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
     digest = request_hash(request, await request.body())
-    stored = await c.idempotency.begin(tenant_id, key, digest)
+    session = session_id or request.path_params.get("session_id")
+    stored = await c.idempotency.begin(tenant_id, key, digest, session_id=session)
     if stored is None:
         return Claim(c, tenant_id, key)
     return _replay(stored)

@@ -1,28 +1,25 @@
 """Request limits, as one pure ASGI middleware (streaming responses pass untouched):
 
-- a per-key rate limit (MCP_RATE_LIMIT_PER_MINUTE, sliding one-minute window) answering
-  429 with Retry-After. It is kept in process memory, so with N replicas behind a load
-  balancer a key may make up to N × the limit; it applies only when auth is required.
 - a request body limit (MCP_MAX_BODY_BYTES) answering 413 before anything parses the
-  body: from Content-Length, or by reading a chunked body up to the limit.
+  body: from Content-Length, or by reading a chunked body up to the limit;
+- the `X-RateLimit-*` headers of the per-key rate limit. The limit itself is counted
+  after the key is verified (`api/guardrails/admission.py`): keyed on the presented,
+  unverified key, made-up keys escaped it and could evict real clients' windows.
 
 Errors are problem+json, except on the OpenAI-compatible endpoint (OpenAI's shape).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
-import time
 from collections import deque
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-EXEMPT = ("/livez", "/readyz", "/metrics")
 OPENAI_PATH = "/v1/chat/completions"
 WINDOW_S = 60.0
+RATE_LIMIT_SCOPE_KEY = "mcp.rate_limit"  # (limit, remaining), set by admission
 
 
 class SlidingWindow:
@@ -32,6 +29,15 @@ class SlidingWindow:
         self.window_s = window_s
         self.max_identities = max_identities
         self.hits: dict[str, deque[float]] = {}
+
+    def wait(self, identity: str, limit: int, now: float) -> float | None:
+        """Seconds until `identity` may be counted again, or None (nothing recorded)."""
+        log = self.hits.get(identity)
+        if log is None:
+            return None
+        while log and log[0] <= now - self.window_s:
+            log.popleft()
+        return log[0] + self.window_s - now if len(log) >= limit else None
 
     def hit(self, identity: str, limit: int, now: float) -> tuple[float | None, int]:
         """Record a request: (None, remaining) if allowed, else (seconds to wait, 0)."""
@@ -58,7 +64,6 @@ class SlidingWindow:
 class LimitsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.window = SlidingWindow()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         settings = _settings(scope) if scope["type"] == "http" else None
@@ -66,16 +71,7 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        limit = int(settings.rate_limit_per_minute)
-        if settings.auth_mode == "required" and limit > 0 and path not in EXEMPT:
-            wait, remaining = self.window.hit(_identity(scope), limit, time.monotonic())
-            if wait is not None:
-                retry = max(1, math.ceil(wait))
-                detail = f"rate limit of {limit} requests per minute exceeded; retry in {retry}s"
-                headers = [(b"retry-after", str(retry).encode())]
-                await _reject(send, path, 429, "Too Many Requests", detail, headers)
-                return
-            send = _with_headers(send, limit, remaining)
+        send = _with_headers(send, scope)
         max_bytes = int(settings.max_body_bytes)
         length = _header(scope, b"content-length")
         if length is not None and length.isdigit():
@@ -102,17 +98,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1")).strip()
     return None
-
-
-def _identity(scope: Scope) -> str:
-    """The presented key (hashed), else the client address."""
-    auth = _header(scope, b"authorization") or ""
-    key = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-    key = key or _header(scope, b"x-api-key")
-    if key:
-        return "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-    client = scope.get("client")
-    return f"ip:{client[0] if client else 'unknown'}"
 
 
 async def _read_body(receive: Receive, max_bytes: int) -> bytes | None:
@@ -147,9 +132,13 @@ def _replay(body: bytes, upstream: Receive) -> Receive:
     return receive
 
 
-def _with_headers(send: Send, limit: int, remaining: int) -> Send:
+def _with_headers(send: Send, scope: Scope) -> Send:
+    """Adds the rate limit's headers when admission counted the request."""
+
     async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
+        counted = scope.get(RATE_LIMIT_SCOPE_KEY)
+        if message["type"] == "http.response.start" and counted is not None:
+            limit, remaining = counted
             headers = list(message.get("headers", []))
             headers.append((b"x-ratelimit-limit", str(limit).encode()))
             headers.append((b"x-ratelimit-remaining", str(remaining).encode()))

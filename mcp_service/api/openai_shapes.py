@@ -4,8 +4,7 @@ and errors as `{"error": {"message", "type", "param", "code"}}`."""
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,17 +15,18 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_service.api.errors import status_for
-from mcp_service.api.schemas.conversation import ID_PATTERN
+from mcp_service.api.openai.callers import Caller, identify, is_task
+from mcp_service.api.openai.chat_messages import parse_messages, split_system
 from mcp_service.domain import errors as e
-from mcp_service.domain.model import JSON
+from mcp_service.domain.guardrails import QuotaExceeded
+from mcp_service.domain.model import JSON, Message
+from mcp_service.domain.pii import PiiBlocked
 from mcp_service.services.conversation.chat_result import ChatResult
 
 log = logging.getLogger(__name__)
 
-SESSION_HEADER = "X-Session-Id"
 # Body fields the proxy consumes itself; everything else goes to the gateway as is.
 OWN_FIELDS = frozenset({"messages", "model", "stream", "stream_options", "metadata"})
-_SESSION_ID = re.compile(ID_PATTERN)
 
 
 class ChatCompletionIn(BaseModel):
@@ -43,58 +43,59 @@ class ChatCompletionIn(BaseModel):
 
 @dataclass(frozen=True)
 class ProxyCall:
-    session_id: str
-    message: str
-    system_prompt: str | None
+    """A chat completion request, read: everything but the session's history."""
+
+    messages: tuple[Message, ...]  # as sent, system messages included
+    system_prompt: str | None  # the system/developer messages, joined
     model: str | None
     params: JSON
     stream: bool
     include_usage: bool
+    caller: Caller | None  # None for a background task (forwarded, nothing recorded)
+
+    @property
+    def session_id(self) -> str:
+        return self.caller.session_id if self.caller else ""
+
+    @property
+    def conversation(self) -> list[Message]:
+        """The messages without the system ones (what reconciliation compares)."""
+        return split_system(self.messages)[1]
 
 
-def parse_call(body: ChatCompletionIn, header_session: str | None) -> ProxyCall:
-    """Only the last user message is new; earlier ones are already in the session."""
-    meta_session = (body.metadata or {}).get("session_id")
-    session_id = header_session or (str(meta_session) if meta_session else None)
-    if not session_id:
-        raise e.InvalidInput(
-            f"a session id is required: send the {SESSION_HEADER} header or metadata.session_id",
-            field=SESSION_HEADER,
-        )
-    if not _SESSION_ID.match(session_id):
-        raise e.InvalidInput("the session id has invalid characters", field=SESSION_HEADER)
-    users = [m for m in body.messages if m.get("role") == "user"]
-    if not users:
-        raise e.InvalidInput("messages must contain a user message", field="messages")
-    systems = [text_of(m, "messages") for m in body.messages if m.get("role") in _SYSTEM_ROLES]
+def parse_call(
+    body: ChatCompletionIn,
+    headers: Mapping[str, str],
+    *,
+    task_header: str | None = None,
+    detect_tasks: bool = True,
+) -> ProxyCall:
+    """Read the request; a background task needs no session id (nothing is recorded)."""
+    messages = parse_messages(body.messages)
+    system_prompt, conversation = split_system(messages)
     params = {k: v for k, v in (body.model_extra or {}).items() if k not in OWN_FIELDS}
     if body.stream and body.stream_options:
         params["stream_options"] = body.stream_options
+    task = is_task(headers, conversation, task_header, detect_tasks)
+    if not task and not conversation:
+        raise e.InvalidInput("messages must contain a user message", field="messages")
+    caller = None if task else identify(headers, body.metadata, params.get("user"))
     return ProxyCall(
-        session_id=session_id,
-        message=text_of(users[-1], "messages"),
-        system_prompt="\n\n".join(s for s in systems if s.strip()) or None,
+        messages=tuple(messages),
+        system_prompt=system_prompt,
         model=body.model or None,
         params=params,
         stream=body.stream,
         include_usage=bool((body.stream_options or {}).get("include_usage")),
+        caller=caller,
     )
 
 
-_SYSTEM_ROLES = ("system", "developer")
-
-
-def text_of(message: dict[str, Any], field: str) -> str:
-    """The text of a message: a string, or the `text` parts of a content list."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = [p.get("text") for p in content if isinstance(p, dict)]
-        if all(isinstance(p, dict) and p.get("type") == "text" for p in content):
-            return "".join(str(t or "") for t in texts)
-        raise e.InvalidInput("only text content parts are supported", field=field)
-    raise e.InvalidInput("message content must be a string or a list of text parts", field=field)
+def message_body(content: str, calls: list[JSON]) -> JSON:
+    """An assistant message: its text, and its tool calls as the gateway sent them."""
+    if not calls:
+        return {"role": "assistant", "content": content}
+    return {"role": "assistant", "content": content or None, "tool_calls": calls}
 
 
 def completion_body(result: ChatResult, session_id: str, completion_id: str, created: int) -> JSON:
@@ -107,7 +108,7 @@ def completion_body(result: ChatResult, session_id: str, completion_id: str, cre
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": result.reply.content},
+                "message": message_body(result.reply.content, result.tool_calls),
                 "finish_reason": result.finish_reason,
             }
         ],
@@ -129,8 +130,10 @@ def replay_chunks(body: JSON, include_usage: bool) -> list[JSON]:
     base = {k: body.get(k) for k in ("id", "created", "model")}
     base["object"] = "chat.completion.chunk"
     choice = (body.get("choices") or [{}])[0]
-    content = (choice.get("message") or {}).get("content") or ""
-    delta = {"role": "assistant", "content": content}
+    message = choice.get("message") or {}
+    delta: JSON = {"role": "assistant", "content": message.get("content") or ""}
+    if message.get("tool_calls"):
+        delta["tool_calls"] = [{"index": i, **c} for i, c in enumerate(message["tool_calls"])]
     chunks: list[JSON] = [{**base, "choices": [_choice(delta, None)], "mcp": body.get("mcp")}]
     if choice.get("finish_reason"):
         chunks.append({**base, "choices": [_choice({}, choice["finish_reason"])]})
@@ -149,6 +152,8 @@ def _usage(usage: JSON) -> JSON:
 
 # -- errors ---------------------------------------------------------------------------------
 _TYPES: list[tuple[type[e.DomainError], int, str, str]] = [
+    (PiiBlocked, 422, "invalid_request_error", "pii_detected"),
+    (QuotaExceeded, 429, "insufficient_quota", "insufficient_quota"),
     (e.IdempotencyConflict, 422, "invalid_request_error", "idempotency_key_reused"),
     (e.IdempotencyInProgress, 409, "invalid_request_error", "idempotency_key_in_use"),
     (e.InvalidInput, 400, "invalid_request_error", "invalid_value"),

@@ -18,7 +18,7 @@ def decode_cursor(cursor: str | None) -> str | None:
         return None
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError) as exc:  # (non-ASCII input is a ValueError)
         raise InvalidInput("cursor is not valid", field="cursor") from exc
 
 

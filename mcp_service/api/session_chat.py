@@ -24,6 +24,7 @@ from mcp_service.domain.errors import DomainError
 from mcp_service.domain.model import JSON
 from mcp_service.services.conversation.chat_result import ChatResult
 from mcp_service.services.conversation.streaming import ChatStream
+from mcp_service.services.conversation.turn_input import TurnRequest
 
 log = logging.getLogger(__name__)
 
@@ -60,25 +61,10 @@ async def session_chat(
         return _replayed(held, body.stream)
 
     async def work() -> Response:
+        turn = TurnRequest.message(body.message, body.model, body.max_context_tokens, body.params)
         if body.stream:
-            stream = await c.chat.open_stream(
-                tenant_id,
-                session_id,
-                body.message,
-                model=body.model,
-                max_context_tokens=body.max_context_tokens,
-                params=body.params,
-            )
-            return _event_stream(stream, held)
-        result = await c.chat.chat(
-            tenant_id,
-            session_id,
-            body.message,
-            model=body.model,
-            max_context_tokens=body.max_context_tokens,
-            params=body.params,
-        )
-        return JSONResponse(chat_body(result))
+            return _event_stream(await c.chat.open(tenant_id, session_id, turn), held)
+        return JSONResponse(chat_body(await c.chat.run(tenant_id, session_id, turn)))
 
     return await idem.settle(held, work, lambda exc: problem(exc, request))
 
@@ -104,7 +90,13 @@ def _event_stream(stream: ChatStream, held: idem.Claim | None) -> Response:
             yield sse.error_event("internal error while streaming", code="internal_error")
             yield sse.DONE
             return
-        yield sse.event(result_event(await stream.finish()))
+        try:
+            result = await stream.finish()
+        except DomainError as exc:  # e.g. the session was deleted meanwhile
+            yield sse.error_event(exc.message, code="not_recorded")
+            yield sse.DONE
+            return
+        yield sse.event(result_event(result))
         yield sse.DONE
 
     async def close() -> None:

@@ -12,6 +12,8 @@ import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from mcp_service.domain.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 DONE = b"data: [DONE]\n\n"
@@ -55,4 +57,7 @@ class EventStream(StreamingResponse):
         aclose = getattr(self._events, "aclose", None)
         if aclose is not None:
             await aclose()  # a generator left at a `yield` runs its cleanup now
-        await self._on_close()
+        try:
+            await self._on_close()
+        except DomainError as exc:  # nothing to record (the session was deleted meanwhile)
+            log.info("stream ended without its result recorded: %s", exc.message)

@@ -30,7 +30,7 @@ INGEST_BODY: dict[str, Any] = {
                                 "type": "object",
                                 "required": ["text"],
                                 "properties": {
-                                    "text": {"type": "string"},
+                                    "text": {"type": "string", "minLength": 1},
                                     "external_id": {"type": "string", "maxLength": 500},
                                     "title": {"type": "string", "maxLength": 2000},
                                     "metadata": {"type": "object"},

@@ -24,7 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except Exception as exc:
+        from mcp_service.adapters.db.engine import DatabaseNotReady
+
+        if not isinstance(exc, DatabaseNotReady):
+            raise
+        print(f"mcp-service: {exc}", file=sys.stderr)  # one line that says what to do
+        return 1
     return result
 
 

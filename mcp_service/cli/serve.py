@@ -9,7 +9,7 @@ import signal
 import sys
 from typing import Any
 
-from mcp_service.config import get_settings
+from mcp_service.config import Settings, get_settings
 
 
 def _is_loopback(host: str) -> bool:
@@ -22,11 +22,6 @@ def _is_loopback(host: str) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from mcp_service.api.app import create_app
-    from mcp_service.api.logging import configure_logging
-
     settings = get_settings()
     if settings.auth_mode == "disabled" and not _is_loopback(args.host):
         print(
@@ -35,6 +30,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    _prepare_database(settings, migrate=True if args.migrate else None)
+    import uvicorn  # the app's imports take seconds: after the database check
+
+    from mcp_service.api.app import create_app
+    from mcp_service.api.logging import configure_logging
+
     configure_logging(settings.log_level, settings.log_format)  # before anything logs
     uvicorn.run(
         create_app(settings),
@@ -45,6 +46,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,  # the request middleware writes one access line per request
     )
     return 0
+
+
+def _prepare_database(settings: Settings, *, migrate: bool | None) -> None:
+    """Migrate or check the database first, before the (slow) imports of the app: a
+    `DatabaseNotReady` is printed as one line by `cli.main`, within a second or two."""
+    from mcp_service.adapters.db.engine import prepare_schema
+
+    wanted = migrate if migrate is not None else settings.migrates_at_start
+    asyncio.run(prepare_schema(settings.resolved_database_url, upgrade=wanted))
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
@@ -58,10 +68,12 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Run only the background worker (for deployments that separate API and workers)."""
+    settings = get_settings()
+    _prepare_database(settings, migrate=None)
     from mcp_service.bootstrap import build_container
 
     async def run() -> int:
-        container = await build_container(get_settings())
+        container = await build_container(settings)
         try:
             if args.drain:
                 ran = await container.worker.run_until_idle()
@@ -85,6 +97,11 @@ def register(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP service (and its background worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply database migrations first (like MCP_AUTO_MIGRATE=true)",
+    )
     serve.set_defaults(func=cmd_serve)
     mig = sub.add_parser("migrate", help="apply database migrations")
     mig.set_defaults(func=cmd_migrate)

@@ -11,7 +11,8 @@ from mcp_service.domain.errors import Forbidden
 ROLES: tuple[str, ...] = ("chat", "ingest", "admin")
 KEY_PREFIX = "mcp_"
 DISPLAY_PREFIX_LEN = 12
-USAGE_GROUPS: tuple[str, ...] = ("session", "user", "day", "model")
+MAX_KEY_DAYS = 36_500  # a key may be valid for at most 100 years
+USAGE_GROUPS: tuple[str, ...] = ("session", "user", "day", "model", "key")
 
 
 def hash_key(key: str) -> str:
@@ -56,6 +57,7 @@ class UsageEvent:
     prompt_tokens: int
     completion_tokens: int
     created_at: datetime
+    api_key_id: str | None = None  # the key that made the call (None: auth disabled)
 
 
 @dataclass(frozen=True)

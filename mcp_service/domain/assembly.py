@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from mcp_service.domain import sections as render
+from mcp_service.domain import tool_calls
 from mcp_service.domain.budget import check_mandatory, pick_in_order, share
 from mcp_service.domain.model import JSON, ChunkHit, ContextPolicy, Message, Summary, Turn
 from mcp_service.domain.ports import TokenCounter
@@ -20,6 +21,9 @@ from mcp_service.domain.report import ReportBuilder
 
 T = TypeVar("T")
 MAX_RECALL_ROUNDS = 4
+# A message about what was just said ("you just said", "a moment ago") leaves at least
+# half of the room to the recent turns.
+FOLLOW_UP_RECALL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ class ContextInputs:
     recall: Sequence[tuple[Turn, float]] = ()  # best first
     knowledge_status: str = "ok"
     recall_status: str = "ok"
+    recall_cues: Sequence[str] = ()  # what in the message steered recall, for the report
+    follow_up: bool = False  # the message is about what was just said: favour the window
+    # The prompt's final messages when they are not just `message` as a user message: tool
+    # results with the call they answer, or a user message with image parts.
+    new_messages: Sequence[Message] = ()
 
 
 @dataclass(frozen=True)
@@ -55,12 +64,18 @@ class _Assembler:
         self.counter = counter
         self.overhead = counter.message_overhead()
         self.report = ReportBuilder(inp.budget, inp.policy.strategy)
+        self.unit_costs = tool_calls.unit_costs(inp.history, self.own_cost)
 
     def message_tokens(self, message: Message) -> int:
-        return self.counter.count(message.content) + self.overhead + (1 if message.name else 0)
+        text = tool_calls.counted_text(message)
+        return self.counter.count(text) + self.overhead + (1 if message.name else 0)
 
     def turn_cost(self, turn: Turn) -> int:
-        if turn.role == "tool":
+        """A tool call and its results are charged as one (see tool_calls.unit_costs)."""
+        return self.unit_costs.get(turn.seq, self.own_cost(turn))
+
+    def own_cost(self, turn: Turn) -> int:
+        if turn.role == "tool" and tool_calls.answered_id(turn) is None:
             return self.message_tokens(render.turn_message(turn))
         return turn.token_count + self.overhead + (1 if turn.name else 0)
 
@@ -76,13 +91,23 @@ class _Assembler:
         Item costs are estimated (text + separator); the rendered message is counted
         once, and the last item is dropped until the exact count fits.
         """
-        base = self.message_tokens(Message("system", section_text([])))
+        base = self.message_tokens(render.reference(section_text([])))
         picked = pick_in_order(
             items, lambda it: self.counter.count(item_text(it)) + 1, allowance - base
         )
         chosen, dropped = list(picked.items), list(picked.dropped)
+        return self.verify(chosen, dropped, section_text, allowance)
+
+    def verify(
+        self,
+        chosen: list[T],
+        dropped: list[T],
+        section_text: Callable[[list[T]], str],
+        allowance: int,
+    ) -> tuple[list[T], list[T], int]:
+        """The exact count of the rendered section; drop the last item until it fits."""
         while chosen:
-            tokens = self.message_tokens(Message("system", section_text(chosen)))
+            tokens = self.message_tokens(render.reference(section_text(chosen)))
             if tokens <= allowance:
                 return chosen, dropped, tokens
             dropped.insert(0, chosen.pop())
@@ -94,9 +119,9 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     a = _Assembler(inp, counter)
     policy = inp.policy
     system_msg = Message("system", render.system_text(inp.system_prompt, inp.now))
-    new_msg = Message("user", inp.message)
+    new_msgs = list(inp.new_messages) or [Message("user", inp.message)]
     system_tokens = a.message_tokens(system_msg)
-    message_tokens = a.message_tokens(new_msg)
+    message_tokens = sum(a.message_tokens(m) for m in new_msgs)
     remaining = check_mandatory(
         system_tokens + message_tokens + counter.prompt_overhead(), inp.budget
     )
@@ -150,10 +175,11 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
         inp.knowledge, render.chunk_block, render.knowledge_text, knowledge_allow
     )
     a.report.knowledge(knowledge_allow, knowledge_tokens, hits, lost_hits, inp.knowledge_status)
-    carry = knowledge_allow - knowledge_tokens
 
-    recall_allow = share(pool, policy.recall_share) + carry if not fits_all else 0
     used_before_recall = summary_tokens + knowledge_tokens
+    recall_room = pool - used_before_recall
+    recall_fraction = min(policy.recall_share, FOLLOW_UP_RECALL_SHARE if inp.follow_up else 1.0)
+    recall_allow = share(recall_room, recall_fraction) if not fits_all else 0
     recalled, window, recall_tokens = _recall_and_window(
         a,
         inp,
@@ -175,15 +201,15 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
 
     messages = [system_msg]
     if kept:
-        messages.append(Message("system", render.state_text([kv[1] for kv in kept])))
+        messages.append(render.reference(render.state_text([kv[1] for kv in kept])))
     if summary_msg is not None:
         messages.append(summary_msg)
     if hits:
-        messages.append(Message("system", render.knowledge_text(hits)))
+        messages.append(render.reference(render.knowledge_text(hits)))
     if recalled:
-        messages.append(Message("system", render.recall_text(recalled, inp.session_id)))
-    messages.extend(render.turn_message(t) for t in recent_turns)
-    messages.append(new_msg)
+        messages.append(render.reference(render.recall_text(recalled, inp.session_id)))
+    messages.extend(tool_calls.render(recent_turns, render.turn_message))
+    messages.extend(new_msgs)
     total = a.report.finish(counter.prompt_overhead())
     return AssembledContext(messages, a.report.data, total)
 
@@ -204,7 +230,7 @@ def _summary(
     if reason is not None or summary is None:
         a.report.summary(allowance, 0, None, reason)
         return None, 0, allowance
-    message = Message("system", render.summary_text(summary))
+    message = render.reference(render.summary_text(summary))
     tokens = a.message_tokens(message)
     if tokens > allowance:
         a.report.summary(allowance, 0, summary, "budget")
@@ -251,12 +277,7 @@ def _recall_and_window(
     lost: list[tuple[Turn, float]] = []
     tokens = 0
     for _ in range(MAX_RECALL_ROUNDS):
-        chosen, lost, tokens = a.fit_items(
-            offered,
-            lambda ts: render.recalled_line(ts[0], inp.session_id),
-            lambda tss: render.recall_text([ts[0] for ts in tss], inp.session_id),
-            recall_allow,
-        )
+        chosen, lost, tokens = _fit_recall(a, offered, inp.session_id, recall_allow)
         window = window_for(available - tokens)
         covered = {t.seq for t in window.items}
         still = [
@@ -265,8 +286,33 @@ def _recall_and_window(
         if len(still) == len(offered):
             break
         offered = still
-    a.report.recall(recall_allow, tokens, chosen, lost, inp.recall_status)
+    a.report.recall(recall_allow, tokens, chosen, lost, inp.recall_status, inp.recall_cues)
     return [t for t, _ in chosen], window, tokens
+
+
+def _fit_recall(
+    a: _Assembler, offered: Sequence[tuple[Turn, float]], session_id: str, allowance: int
+) -> tuple[list[tuple[Turn, float]], list[tuple[Turn, float]], int]:
+    """Recalled turns in rank order while they fit; each line costs its text and, for the
+    first turn of a day, the day's header. The rendered section is then counted exactly."""
+    room = allowance - a.message_tokens(render.reference(render.recall_text([], session_id)))
+    chosen: list[tuple[Turn, float]] = []
+    dropped: list[tuple[Turn, float]] = []
+    headers: set[str] = set()
+    used = 0
+    for item in offered:
+        header = render.day_header(item[0], session_id)
+        cost = a.counter.count(render.recalled_line(item[0])) + 1
+        if header not in headers:
+            cost += a.counter.count(header) + 1
+        if used + cost <= room:
+            chosen.append(item)
+            used += cost
+            headers.add(header)
+        else:
+            dropped.append(item)
+    text = lambda items: render.recall_text([t for t, _ in items], session_id)  # noqa: E731
+    return a.verify(chosen, dropped, text, allowance)
 
 
 @dataclass(frozen=True)

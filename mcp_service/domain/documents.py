@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mcp_service.domain.errors import InvalidInput
+from mcp_service.domain.inputs import storable
 from mcp_service.domain.model import JSON
 
 FORMATS: tuple[str, ...] = ("text", "markdown", "html", "pdf", "json", "jsonl")
@@ -81,6 +82,17 @@ class ParsedDocument:
             fingerprint=data.get("fingerprint"),
             pages=data.get("pages"),
         )
+
+
+def storable_document(doc: ParsedDocument) -> ParsedDocument:
+    """The document with its text storable (no NUL, no lone surrogate): files carry stray
+    bytes, and one of them must not lose the whole document."""
+    blocks = tuple(
+        replace(b, text=storable(b.text), heading_path=tuple(storable(p) for p in b.heading_path))
+        for b in doc.blocks
+    )
+    title = storable(doc.title) if doc.title is not None else None
+    return replace(doc, blocks=blocks, title=title)
 
 
 def fingerprint(*parts: object) -> str:

@@ -24,6 +24,11 @@ class Conflict(DomainError):
     """The request conflicts with the current state (e.g. a session under legal hold)."""
 
 
+class SessionGone(Conflict):
+    """The session was deleted while a reply was being generated: the reply is dropped
+    rather than bring the session back (without its owner, metadata or hold)."""
+
+
 class InvalidInput(DomainError):
     """Input that passed schema validation but breaks a rule."""
 

@@ -33,12 +33,13 @@ class ContextPolicy:
     recall_scope: Literal["session", "user"] = "session"
     retrieval_mode: SearchMode = "hybrid"
     max_context_tokens: int | None = None
-    # Shares of what is left after the mandatory parts and the minimum recent turns.
-    # Filled in order; whatever a section leaves unused flows to the next one, and the
-    # remainder after recall goes to more recent turns.
+    # Shares of what is left after the mandatory parts, the minimum recent turns and the
+    # state. Summary and knowledge take at most their share of it (what the summary leaves
+    # flows to knowledge); recall may take up to `recall_share` of what they leave, as far
+    # as relevant turns reach; the rest goes to more recent turns.
     summary_share: float = 0.15
     knowledge_share: float = 0.30
-    recall_share: float = 0.15
+    recall_share: float = 0.85
     state_max_tokens: int = 300
 
     @staticmethod
@@ -107,6 +108,7 @@ class Turn:
     status: str = "complete"
     usage: JSON | None = None
     latency_ms: float | None = None
+    superseded_at: datetime | None = None  # set by a regenerate or an edit (see reconcile)
 
 
 @dataclass(frozen=True)
@@ -171,30 +173,65 @@ class ChunkHit:
 
 @dataclass(frozen=True)
 class TurnHit:
-    """A recalled older turn (from the vector store) with its score."""
+    """A recalled older turn (from the vector store): its fused score, and each leg's
+    own score (None: that leg did not find it)."""
 
     session_id: str
     seq: int
     score: float
+    dense: float | None = None
+    lexical: float | None = None
 
 
 @dataclass(frozen=True)
 class Message:
+    """A chat message as the gateway gets it. `content` is the text; `attachments` are the
+    non-text content parts (image_url, input_audio, file ...), sent after the text;
+    `tool_calls` (assistant) and `tool_call_id` (tool) are OpenAI's, passed as they came."""
+
     role: str
     content: str
     name: str | None = None
+    tool_calls: tuple[JSON, ...] = ()
+    tool_call_id: str | None = None
+    attachments: tuple[JSON, ...] = ()
 
     def to_dict(self) -> JSON:
         out: JSON = {"role": self.role, "content": self.content}
+        if self.attachments:
+            text = [{"type": "text", "text": self.content}] if self.content else []
+            out["content"] = [*text, *(dict(a) for a in self.attachments)]
+        if self.tool_calls:
+            out["tool_calls"] = [dict(c) for c in self.tool_calls]
+            if not self.content:
+                out["content"] = None
+        if self.tool_call_id is not None:
+            out["tool_call_id"] = self.tool_call_id
         if self.name:
             out["name"] = self.name
         return out
+
+
+MAX_TOKENS = 2**31 - 1  # what an INTEGER column holds on every database
 
 
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int
     completion_tokens: int
+
+    @staticmethod
+    def parse(raw: object) -> Usage | None:
+        """A gateway's `usage` object read defensively: values that are not whole
+        non-negative numbers are ignored, the rest clamped to MAX_TOKENS; None when
+        neither count is usable (the caller then estimates)."""
+        if not isinstance(raw, dict):
+            return None
+        prompt = _token_count(raw.get("prompt_tokens"))
+        completion = _token_count(raw.get("completion_tokens"))
+        if prompt is None and completion is None:
+            return None
+        return Usage(prompt or 0, completion or 0)
 
     @property
     def total_tokens(self) -> int:
@@ -208,6 +245,18 @@ class Usage:
         }
 
 
+def _token_count(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if number != number or number < 0:  # NaN or negative
+        return None
+    return min(int(number), MAX_TOKENS) if number < float(MAX_TOKENS) else MAX_TOKENS
+
+
 @dataclass(frozen=True)
 class Completion:
     content: str
@@ -215,6 +264,7 @@ class Completion:
     usage: Usage
     finish_reason: str = "stop"
     latency_ms: float = 0.0
+    tool_calls: tuple[JSON, ...] = ()  # as the gateway sent them (OpenAI shape)
 
 
 @dataclass(frozen=True)
@@ -234,6 +284,7 @@ class Job:
     last_error: str | None = None
     progress: JSON | None = None
     result: JSON | None = None
+    locked_until: datetime | None = None  # a running job's lease: retried after it if it dies
 
 
 @dataclass(frozen=True)
@@ -246,3 +297,4 @@ class IdempotencyRecord:
     created_at: datetime
     status_code: int | None = None
     response: JSON | None = None
+    session_id: str | None = None  # the session it wrote to, deleted with it

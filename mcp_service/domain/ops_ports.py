@@ -139,6 +139,18 @@ class UsageRepository(Protocol):
         """Sums per group, by key after `after`; or the `limit` groups with most tokens."""
         ...
 
+    async def by_model(
+        self,
+        tenant_id: str,
+        *,
+        group_by: str,
+        keys: Sequence[str | None],
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[tuple[str | None, str | None, int, int]]:
+        """(group key, model, prompt tokens, completion tokens) for these groups."""
+        ...
+
     async def forget_user(self, tenant_id: str, user_id: str, session_ids: Sequence[str]) -> int:
         """Detach the user's (and these sessions') usage events from both; return how many."""
         ...

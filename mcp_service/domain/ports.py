@@ -110,7 +110,11 @@ class VectorStore(Protocol):
         user_id: str | None,
         before_seq: int | None,
         top_k: int,
-    ) -> list[TurnHit]: ...
+        from_seq: int | None = None,
+    ) -> list[TurnHit]:
+        """The `top_k` best turns by fused dense + BM25 score (domain/fusion.py); within one
+        session optionally only seqs in [from_seq, before_seq)."""
+        ...
 
     async def delete_turns(
         self, tenant_id: str, *, session_id: str, seqs: Sequence[int] | None = None

@@ -72,15 +72,19 @@ class ReportBuilder:
         chosen: Sequence[tuple[Turn, float]],
         lost: Sequence[tuple[Turn, float]],
         status: str,
+        cues: Sequence[str] = (),
     ) -> None:
         self.section(
             "recall",
             allocated,
             tokens,
             [_turn_ref(t, s) for t, s in chosen],
-            [{**_turn_ref(t, s), "reason": "budget"} for t, s in lost],
+            [{**_turn_ref(t, s), "reason": "budget"} for t, s in lost[:MAX_LISTED_DROPS]],
         )
         self.sections["recall"]["status"] = status
+        self.sections["recall"]["dropped_count"] = len(lost)
+        if cues:
+            self.sections["recall"]["cues"] = list(cues)
 
     def drop_turns(self, turns: Sequence[Turn], reason: str) -> None:
         self._recent_drop_count += len(turns)

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from mcp_service.domain.guardrails import AuditRepository, PiiVaultRepository, QuotaRepository
 from mcp_service.domain.model import (
     JSON,
     Chunk,
@@ -75,8 +76,20 @@ class TurnRepository(Protocol):
     ) -> list[Turn]: ...
 
     async def page(
-        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
-    ) -> list[Turn]: ...
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
+        include_superseded: bool = False,
+    ) -> list[Turn]:
+        """Oldest first after `after_seq`, or newest first before `before_seq`. Every read
+        of turns but this one with `include_superseded` (and `with_report`) leaves
+        superseded turns out (they are no longer part of the conversation)."""
+        ...
 
     async def recent(
         self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None
@@ -92,7 +105,19 @@ class TurnRepository(Protocol):
 
     async def get_many(self, tenant_id: str, keys: Sequence[tuple[str, int]]) -> list[Turn]: ...
 
+    async def seq_span(
+        self, tenant_id: str, session_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int] | None:
+        """(first, last) seq of the session's turns written in [start, end), if any."""
+        ...
+
     async def count(self, tenant_id: str, session_id: str) -> int: ...
+
+    async def supersede(
+        self, tenant_id: str, session_id: str, from_seq: int, at: datetime
+    ) -> list[int]:
+        """Mark the current turns from `from_seq` on superseded; return their seqs."""
+        ...
 
     async def delete_session(self, tenant_id: str, session_id: str) -> int: ...
 
@@ -201,6 +226,10 @@ class JobRepository(Protocol):
 
     async def progress(self, job_id: str, progress: JSON) -> None: ...
 
+    async def clear_finished_payloads(self) -> int:
+        """Empty the payload of every done or dead job (it may hold document text)."""
+        ...
+
     async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
         """Extend a running job's lease, fenced by its attempt number: False when the
         lease was lost (the job was claimed again), so the caller must stop."""
@@ -245,6 +274,17 @@ class IdempotencyRepository(Protocol):
         """Forget an unfinished claim (the request wrote nothing)."""
         ...
 
+    async def forget_session(
+        self, tenant_id: str, session_id: str, *, finished_only: bool = False
+    ) -> int:
+        """Delete the records of requests that wrote to this session (only those with a
+        stored answer when `finished_only`); how many."""
+        ...
+
+    async def purge_expired(self, before: datetime) -> int:
+        """Delete every record claimed before `before`; how many."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction per use case; rolls back unless `commit()` was called."""
@@ -262,6 +302,9 @@ class UnitOfWork(Protocol):
     leases: LeaseRepository
     usage: UsageRepository
     idempotency: IdempotencyRepository
+    pii_vault: PiiVaultRepository
+    quotas: QuotaRepository
+    audit: AuditRepository
 
     async def __aenter__(self) -> Self: ...
 

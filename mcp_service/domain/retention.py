@@ -6,8 +6,12 @@ key given) and one or more rules. Validation raises `InvalidInput` naming the fi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import math
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mcp_service.domain.errors import InvalidInput
@@ -19,6 +23,10 @@ FIELDS = ("scope", *RULES, "include_summaries", "enabled")
 SCOPE_FIELDS = ("metadata",)
 COUNT_KINDS = ("turns", "sessions", "documents", "summaries")
 RETENTION = "retention"
+MAX_DAYS = 3_650_000  # 10,000 years: larger ages are refused (422)
+MAX_TURNS = 2**31 - 1  # a turn's seq is a 32-bit integer
+# A cutoff before year 1 cannot be represented: "older than that" means nothing at all.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 USER_ERASURE = "user_erasure"
 
 
@@ -200,8 +208,13 @@ def _number(data: JSON, name: str) -> float | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidInput(f"{name} must be a number of days, 0 or more", field=name)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_DAYS
+    ):
+        raise InvalidInput(f"{name} must be a number of days from 0 to {MAX_DAYS}", field=name)
     return int(value) if float(value).is_integer() else float(value)
 
 
@@ -209,8 +222,8 @@ def _whole(data: JSON, name: str) -> int | None:
     value = data.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInput(f"{name} must be a whole number, 0 or more", field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TURNS:
+        raise InvalidInput(f"{name} must be a whole number from 0 to {MAX_TURNS}", field=name)
     return value
 
 
@@ -224,8 +237,45 @@ def _flag(data: JSON, name: str, default: bool) -> bool:
 
 
 def _before(now: datetime, days: float | None) -> datetime | None:
-    return None if days is None else now - timedelta(days=days)
+    if days is None:
+        return None
+    try:
+        return now - timedelta(days=days)
+    except OverflowError:  # about 739,000 days and more: before year 1
+        return EARLIEST
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+# scrypt with a random salt per receipt: proves "this receipt erased user X" to whoever
+# knows X, but costs ~50 ms and 16 MiB per guess, so a leaked receipt table cannot be
+# matched against a dictionary of e-mail addresses or phone numbers the way SHA-256 can.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def erasure_digest(
+    user_id: str,
+    salt: bytes | None = None,
+    *,
+    n: int = _SCRYPT_N,
+    r: int = _SCRYPT_R,
+    p: int = _SCRYPT_P,
+) -> str:
+    """`scrypt$N$r$p$<salt hex>$<hash hex>` of a user id, for an erasure receipt."""
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    key = hashlib.scrypt(user_id.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * 2**20)
+    return f"scrypt${n}${r}${p}${salt.hex()}${key.hex()}"
+
+
+def erasure_digest_matches(digest: str, user_id: str) -> bool:
+    """Whether an erasure receipt's `user_id_digest` is that of `user_id`."""
+    try:
+        scheme, n, r, p, salt, key = digest.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = erasure_digest(user_id, bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    except ValueError:  # not a digest of ours (or parameters scrypt refuses)
+        return False
+    return hmac.compare_digest(expected.split("$")[-1], key)

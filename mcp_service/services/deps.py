@@ -40,7 +40,7 @@ class ServiceConfig:
     # replies record real token counts; clients only see the usage chunk if they asked.
     stream_usage: bool = True
     idempotency_wait_s: float = 10.0  # how long a duplicate waits for the first request
-    idempotency_stale_s: float = 900.0  # an unfinished claim older than this is taken over
+    idempotency_stale_s: float = 300.0  # an unfinished claim older than this is taken over
     idempotency_ttl_s: float = 86_400.0  # keys are remembered this long
 
 

@@ -20,7 +20,16 @@ Handler = Callable[[Job], Awaitable[JSON | None]]
 # exception that failed that job alone (it is retried like a failed single job).
 BatchHandler = Callable[[list[Job]], Awaitable[dict[str, JSON | Exception | None]]]
 MAX_BACKOFF_S = 300.0
+MAX_OUTAGE_WAIT_S = 30.0  # the longest pause between tries while the database is down
 BATCH_LIMIT = 256  # a round costs a few transactions and yields; under load, rounds are slow
+
+
+def client_safe(exc: Exception) -> str:
+    """A job's `last_error`, which API clients read: the error's first line only — a
+    database error's next lines are the SQL statement and its parameters (the data)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def default_worker_id() -> str:
@@ -124,7 +133,7 @@ class Worker:
             await uow.commit()
 
     async def _failed(self, job: Job, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+        error = client_safe(exc)
         retry_at = None
         if job.attempts < job.max_attempts:
             delay = min(MAX_BACKOFF_S, self.base_backoff_s * 2 ** (job.attempts - 1))
@@ -142,20 +151,54 @@ class Worker:
         return ran
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        """Run jobs until `stop`. While the queue cannot be reached (the database is down)
+        it waits longer after each failure, up to MAX_OUTAGE_WAIT_S, logging the traceback
+        once and a line per try after that, and carries on by itself when it is back."""
+        failures = 0
         while not stop.is_set():
             try:
                 job = await self.run_once()
-            except Exception:  # the database may be briefly unreachable: keep the loop alive
-                log.exception("worker %s: claiming a job failed", self.worker_id)
-                job = None
+            except Exception as exc:  # the database may be unreachable: back off, keep going
+                failures += 1
+                wait = self.outage_wait_s(failures)
+                self._log_outage(failures, exc, wait)
+                await self._idle(stop, wait)
+                continue
+            if failures:
+                log.info("worker %s: recovered after %d failed tries", self.worker_id, failures)
+                failures = 0
             if job is None:
-                self.wake.clear()
-                stop_task = asyncio.ensure_future(stop.wait())
-                wake_task = asyncio.ensure_future(self.wake.wait())
-                await asyncio.wait(
-                    {stop_task, wake_task},
-                    timeout=self.poll_s,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                stop_task.cancel()
-                wake_task.cancel()
+                await self._idle(stop, self.poll_s)
+
+    def outage_wait_s(self, failures: int) -> float:
+        """How long to wait after `failures` failed tries in a row (doubling)."""
+        return min(MAX_OUTAGE_WAIT_S, max(self.poll_s, 0.001) * 2.0 ** min(failures, 30))
+
+    def _log_outage(self, failures: int, exc: Exception, wait: float) -> None:
+        if failures == 1:
+            log.error(
+                "worker %s: the job queue is unreachable; retrying in %.3fs",
+                self.worker_id,
+                wait,
+                exc_info=exc,
+            )
+            return
+        log.warning(
+            "worker %s: still unreachable (%d tries, %s: %s); retrying in %.3fs",
+            self.worker_id,
+            failures,
+            type(exc).__name__,
+            exc,
+            wait,
+        )
+
+    async def _idle(self, stop: asyncio.Event, seconds: float) -> None:
+        """Wait up to `seconds`, or less when stopped or woken (new work was enqueued)."""
+        self.wake.clear()
+        stop_task = asyncio.ensure_future(stop.wait())
+        wake_task = asyncio.ensure_future(self.wake.wait())
+        await asyncio.wait(
+            {stop_task, wake_task}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        stop_task.cancel()
+        wake_task.cancel()

@@ -31,6 +31,7 @@ def settings(tmp_path: Path, database_url: str, gateway: FakeGateway) -> Setting
         llm_deadline_s=5.0,
         llm_read_timeout_s=3.0,
         auth="disabled",
+        allowed_hosts=["test"],  # the ASGI test clients' host name (http://test)
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -48,7 +48,7 @@ async def test_gateway_receives_recent_turns_and_a_retrieved_chunk(
     assert sent[-1] == {"role": "user", "content": "How many vacation days do I accrue?"}
     assert {"role": "user", "content": "Hi, I am Dana from QA."} in sent
     assert {"role": "assistant", "content": "Noted."} in sent
-    knowledge = next(m["content"] for m in sent if "<source" in m["content"])
+    knowledge = next(m["content"] for m in sent if m["content"].startswith("<knowledge>"))
     assert "2.5 vacation days per month" in knowledge
     assert f'document="{doc_id}"' in knowledge
     report = body["report"]
@@ -189,3 +189,20 @@ async def test_a_session_under_legal_hold_cannot_be_deleted(client: httpx.AsyncC
     assert len((await client.get("/v1/sessions/held/turns")).json()["items"]) == 1
     await client.patch("/v1/sessions/held", json={"legal_hold": False})
     assert (await client.delete("/v1/sessions/held")).status_code == 200
+
+
+async def test_knowledge_must_earn_its_place_an_unrelated_message_retrieves_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    await ingest(client)
+    hello = await client.post("/v1/sessions/s2/context", json={"message": "Hi, I am Dana from QA."})
+    assert hello.status_code == 200, hello.text
+    knowledge = hello.json()["report"]["sections"]["knowledge"]
+    assert knowledge["included"] == [] and knowledge["tokens"] == 0
+    assert knowledge["status"].startswith("below relevance floor")
+    assert not any(m["content"].startswith("<knowledge>") for m in hello.json()["messages"])
+
+    asked = await client.post(
+        "/v1/sessions/s2/context", json={"message": "How many vacation days do I get per month?"}
+    )
+    assert [k["document_id"] for k in asked.json()["report"]["sections"]["knowledge"]["included"]]

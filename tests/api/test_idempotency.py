@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from mcp_service.bootstrap import Container
 from tests.api.test_streaming import events, turns
 from tests.fake_gateway import FakeGateway
 
@@ -94,9 +95,34 @@ async def test_streams_replay_as_streams(client: httpx.AsyncClient, gateway: Fak
     assert len(gateway.requests) == 1
     assert [t["role"] for t in await turns(client, "i6")] == ["user", "assistant"]
 
-    plain = {**body, "stream": False}
+    # another message: the same one again would be a regenerate (see domain/reconcile.py)
+    plain = {**body, "stream": False, "messages": [{"role": "user", "content": "Hello again"}]}
     first = await client.post("/v1/chat/completions", json=plain, headers=headers | key("k-o"))
     again = await client.post("/v1/chat/completions", json=plain, headers=headers | key("k-o"))
     assert again.json() == first.json()
     assert first.json()["choices"][0]["message"]["content"] == "Streamed once."
     assert len(await turns(client, "i6")) == 4
+
+
+def test_the_stale_claim_takeover_is_configurable() -> None:
+    from mcp_service.bootstrap import service_config
+    from mcp_service.config import Settings
+
+    settings = Settings(idempotency_stale_s=42, _env_file=None)  # type: ignore[call-arg]
+    assert service_config(settings).idempotency_stale_s == 42
+    assert service_config(Settings(_env_file=None)).idempotency_stale_s == 300  # type: ignore[call-arg]
+
+
+async def test_a_key_left_claimed_by_a_crashed_request_is_taken_over(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    from dataclasses import replace
+
+    cfg = container.deps.config
+    container.deps.config = replace(cfg, idempotency_stale_s=0.0, idempotency_wait_s=0.2)
+    # The first request claimed the key and its process died before it answered.
+    assert await container.idempotency.begin("default", "ks-1", "whatever") is None
+    body = {"message": "after the crash"}
+    r = await client.post("/v1/sessions/ks/chat", json=body, headers=key("ks-1"))
+    assert r.status_code == 200, r.text
+    assert "Idempotent-Replayed" not in r.headers

@@ -70,11 +70,12 @@ async def test_errors_come_in_openai_shape(client: httpx.AsyncClient) -> None:
         (ask("   "), {"X-Session-Id": "px2"}, 400, "message"),
         (ask("x" * 40_000), {"X-Session-Id": "px2"}, 413, "message"),
         (ask("hi"), {"X-Session-Id": "bad id!"}, 400, "X-Session-Id"),
+        (ask("hi", metadata={"session_id": "px2\n"}), {}, 400, "metadata.session_id"),
         (
             {"messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
             {"X-Session-Id": "px2"},
             400,
-            "messages",
+            "messages[0].content[0]",
         ),
     ]
     for body, headers, status, param in cases:
@@ -107,6 +108,36 @@ async def test_gateway_retry_and_fallback_seen_through_the_api(
 
     models = (await client.get("/v1/models")).json()
     assert [m["id"] for m in models["data"]] == ["fake-model", "fake-fallback"]
+
+
+ODD_USAGE = [
+    {"prompt_tokens": "zz", "completion_tokens": "zz", "total_tokens": "zz"},
+    {"prompt_tokens": 2**63, "completion_tokens": 2**64, "total_tokens": 2**65},
+]
+
+
+@pytest.mark.parametrize("usage", ODD_USAGE, ids=["text", "huge"])
+async def test_odd_usage_numbers_from_the_gateway_never_lose_the_reply(
+    client: httpx.AsyncClient, gateway: FakeGateway, usage: dict[str, Any]
+) -> None:
+    gateway.usage_override = usage
+    gateway.reply = "A perfectly good reply."
+    plain = await client.post(URL, json=ask("one"), headers={"X-Session-Id": "pu1"})
+    assert plain.status_code == 200, plain.text
+    assert plain.json()["choices"][0]["message"]["content"] == "A perfectly good reply."
+    streamed = await client.post(URL, json=ask("two", stream=True), headers={"X-Session-Id": "pu1"})
+    assert streamed.status_code == 200 and streamed.text.endswith("data: [DONE]\n\n")
+    session = await client.post("/v1/sessions/pu1/chat", json={"message": "three", "stream": True})
+    assert '"object":"mcp.chat.result"' in session.text
+    turns = (await client.get("/v1/sessions/pu1/turns")).json()["items"]
+    replies = [t for t in turns if t["role"] == "assistant"]
+    assert [t["content"] for t in replies] == ["A perfectly good reply."] * 3
+    for reply in replies:
+        assert 0 <= reply["usage"]["prompt_tokens"] <= 2**31 - 1
+        assert 0 <= reply["usage"]["completion_tokens"] <= 2**31 - 1
+    report = (await client.get("/v1/usage", params={"group_by": "session"})).json()
+    (by_session,) = [g for g in report["items"] if g["session_id"] == "pu1"]
+    assert by_session["calls"] == 3  # the usage events were written too
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

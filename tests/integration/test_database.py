@@ -125,3 +125,43 @@ async def test_facts_remembered_at_the_same_time_are_all_kept(database_url: str)
     state = (await service(uow).get("t", "s")).state
     assert state == {"first": 0, **{f"fact{i}": i for i in range(12)}}
     await engine.dispose()
+
+
+async def test_the_migrations_match_the_models(database_url: str) -> None:
+    """A model change without its migration (or the reverse) shows up here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from mcp_service.adapters.db.tables import Base
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []
+
+
+async def test_the_services_refuse_ids_and_text_that_cannot_be_stored(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    """What MCP tools and the CLI write goes through these checks too (not only REST)."""
+    import pytest
+
+    from mcp_service.domain.errors import InvalidInput
+
+    sessions = service(uow_factory, FakeTokenCounter())
+    turn = [NewTurn(role="user", content="hi")]
+    for bad in ("m" * 300, "", "a b", "nul\x00"):
+        with pytest.raises(InvalidInput) as caught:
+            await sessions.append_turns("t", bad, turn)
+        assert caught.value.field == "session_id"
+    for text in ("a\x00b", "lone \ud800"):
+        with pytest.raises(InvalidInput) as caught:
+            await sessions.append_turns("t", "ok", [NewTurn(role="user", content=text)])
+        assert caught.value.field == "turns[0].content"
+    async with uow_factory() as uow:  # type: ignore[operator]
+        assert await uow.sessions.get("t", "ok") is None  # nothing was written

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +142,58 @@ async def test_a_job_that_lost_its_lease_writes_nothing(flaky: tuple[Env, Crashi
     with pytest.raises(LeaseLost):
         await env.knowledge.jobs.run(stale)
     assert await env.db_chunks() == 0 and await env.points() == 0
+
+
+class HoldingEmbedder:
+    """The real embedder (our Embedder port), whose first call waits for `release`."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.dimension = inner.dimension
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        if not self.entered.is_set():
+            self.entered.set()
+            await self.release.wait()
+        result: list[list[float]] = await self.inner.embed(texts)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_a_running_job_keeps_a_short_lease_alive_however_long_a_call_takes(
+    uow_factory: SqlUnitOfWorkFactory, tmp_path: Path, real_embedder: object
+) -> None:
+    store = QdrantEdgeStore(tmp_path / "vectors")
+    await store.ensure_ready(real_embedder.dimension)  # type: ignore[attr-defined]
+    embedder = HoldingEmbedder(real_embedder)
+    deps = make_deps(uow_factory, store, embedder)
+    lease = 0.6
+    knowledge = KnowledgeService(
+        deps, DocumentParsers(), IngestLimits(batch_chunks=2, job_lease_s=lease)
+    )
+    receipt = await knowledge.submit(T, "kb", files=topic_files(), background=True)
+    assert receipt.job_id is not None
+    worker = Worker(deps, knowledge.jobs.handlers())
+    running = asyncio.create_task(worker.run_once())
+    await asyncio.wait_for(embedder.entered.wait(), 60)
+    seen: list[datetime] = []
+    for _ in range(600):  # until the lease was renewed twice during the one held call
+        job = await knowledge.get_job(T, receipt.job_id)
+        if job.locked_until is not None and job.locked_until not in seen:
+            seen.append(job.locked_until)
+        if len(seen) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert len(seen) >= 3, seen
+    # A crash now would be taken over within the short lease, not minutes later.
+    assert seen[-1] <= datetime.now(UTC) + timedelta(seconds=lease + 1)
+    embedder.release.set()
+    await running
+    job = await knowledge.get_job(T, receipt.job_id)
+    await store.close()
+    assert job.status == "done" and job.result is not None
+    assert job.result["created"] == len(TOPICS)

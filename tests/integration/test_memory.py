@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from mcp_service.adapters.db.engine import make_engine
 from mcp_service.adapters.db.tables import JobRow
-from mcp_service.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-from mcp_service.adapters.qdrant_edge import QdrantEdgeStore
-from mcp_service.adapters.tokenizer import TiktokenCounter
 from mcp_service.domain.model import NewTurn, Turn
 from mcp_service.services.conversation.context import ContextService
-from mcp_service.services.conversation.memory import MemoryJobs
+from mcp_service.services.conversation.memory import SUMMARIZE, MemoryJobs
 from mcp_service.services.conversation.sessions import SessionService
-from mcp_service.services.conversation.summarizers import ExtractiveSummarizer
-from mcp_service.services.deps import Deps, ServiceConfig
+from mcp_service.services.deps import Deps
+from mcp_service.services.governance.retention import RetentionService
 from mcp_service.services.worker import Worker
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -41,26 +36,6 @@ class ExplodingSummarizer:
         self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
     ) -> str:
         raise RuntimeError("summary model unavailable")
-
-
-@pytest.fixture
-async def deps(database_url: str, tmp_path: Path, real_embedder: object) -> AsyncIterator[Deps]:
-    engine = make_engine(database_url)
-    store = QdrantEdgeStore(tmp_path / "qdrant")
-    await store.ensure_ready(384)
-    counter = TiktokenCounter("gpt-4o")
-    d = Deps(
-        uow=SqlUnitOfWorkFactory(engine),
-        vectors=store,
-        embedder=real_embedder,  # type: ignore[arg-type]
-        counter=counter,
-        gateway=None,  # type: ignore[arg-type]
-        summarizer=ExtractiveSummarizer(real_embedder, counter),  # type: ignore[arg-type]
-        config=ServiceConfig(summary_trigger_turns=24, summary_keep_turns=12),
-    )
-    yield d
-    await store.close()
-    await engine.dispose()
 
 
 async def import_history(deps: Deps, planted_at: int, total: int, start: int = 0) -> None:
@@ -260,9 +235,11 @@ async def test_summary_jobs_fold_each_session_once_and_fail_alone(deps: Deps) ->
         await worker.run_once()
     assert (await svc.summary("t", "a")).version == 1  # the second fold had nothing to do
     async with deps.uow() as u:
-        rows = (await u.db.execute(select(JobRow.status, JobRow.payload))).all()  # type: ignore[attr-defined]
-    summaries = sorted((r.payload["session_id"], r.status) for r in rows if "seqs" not in r.payload)
-    assert summaries == [("a", "done"), ("a", "done"), ("b", "queued")]  # b retries later
+        query = select(JobRow.kind, JobRow.status, JobRow.payload)
+        rows = (await u.db.execute(query)).all()  # type: ignore[attr-defined]
+    summaries = sorted((r.status, r.payload.get("session_id")) for r in rows if r.kind == SUMMARIZE)
+    # a's two jobs are done (a finished job keeps no payload); b's retries later
+    assert summaries == [("done", None), ("done", None), ("queued", "b")]
     assert (await svc.memory("t", "b"))["summary_through_seq"] == 0
 
 
@@ -303,3 +280,74 @@ async def test_a_slow_summary_does_not_hold_up_turn_embeddings(deps: Deps) -> No
         stop.set()
         await asyncio.gather(*tasks)
     assert (await SessionService(deps).summary("t", "s")).content == "a summary"
+
+
+class QuotingSummarizer:
+    """Quotes every folded turn; runs `during` while it "thinks" (as a model call would)."""
+
+    name = "quoting"
+
+    def __init__(self) -> None:
+        self.during: Callable[[], Awaitable[None]] | None = None
+
+    async def summarize(
+        self, previous: str | None, turns: Sequence[Turn], *, max_tokens: int
+    ) -> str:
+        if self.during is not None:
+            during, self.during = self.during, None
+            await during()
+        return " | ".join([previous or "", *(t.content for t in turns)])
+
+
+async def fold_with(deps: Deps, summarizer: QuotingSummarizer) -> None:
+    folding = replace(deps, summarizer=summarizer)  # type: ignore[arg-type]
+    memory = MemoryJobs(folding)
+    await Worker(
+        folding, memory.handlers(), batch_handlers=memory.batch_handlers()
+    ).run_until_idle()
+
+
+async def test_a_summary_of_a_session_deleted_and_made_again_is_discarded(deps: Deps) -> None:
+    sessions = SessionService(deps)
+    old = [NewTurn(role="user", content=f"OLDSECRET turn {i}") for i in range(40)]
+    await sessions.append_turns("t", "s", old)
+    summarizer = QuotingSummarizer()
+
+    async def recreate() -> None:
+        await sessions.delete("t", "s")
+        await sessions.create("t", "s", {"user_id": "new-owner"})
+
+    summarizer.during = recreate
+    await fold_with(deps, summarizer)
+    assert (await sessions.get("t", "s")).user_id == "new-owner"
+    async with deps.uow() as uow:
+        summary = await uow.summaries.current("t", "s")
+    assert summary is None or "OLDSECRET" not in summary.content
+
+
+async def test_a_summary_folding_turns_that_retention_deleted_is_discarded(deps: Deps) -> None:
+    sessions = SessionService(deps)
+    ancient = datetime(2001, 1, 1, tzinfo=UTC)
+    old = [
+        NewTurn(role="user", content=f"RETSECRET turn {i}", created_at=ancient + timedelta(i))
+        for i in range(40)
+    ]
+    await sessions.append_turns("t", "s", old)
+    await sessions.append_turns(
+        "t", "s", [NewTurn(role="user", content=f"fresh {i}") for i in range(4)]
+    )
+    retention = RetentionService(deps)
+    await retention.put("t", "expire", {"turn_max_age_days": 30, "enabled": True})
+    summarizer = QuotingSummarizer()
+
+    async def expire() -> None:
+        (receipt,) = await retention.run("t")
+        assert receipt.counts["turns"] == 40
+
+    summarizer.during = expire
+    await fold_with(deps, summarizer)
+    async with deps.uow() as uow:
+        summary = await uow.summaries.current("t", "s")
+        left = await uow.turns.page("t", "s", limit=100, after_seq=0)
+    assert [t.content for t in left] == [f"fresh {i}" for i in range(4)]
+    assert summary is None or "RETSECRET" not in summary.content

@@ -84,7 +84,7 @@ def test_knowledge_is_trimmed_at_chunk_boundaries_within_its_share() -> None:
     assert 0 < len(k["included"]) < 8
     assert k["tokens"] <= k["allocated"]
     assert {d["reason"] for d in k["dropped"]} == {"budget"}
-    body = next(m.content for m in ctx.messages if "<source" in m.content)
+    body = next(m.content for m in ctx.messages if m.content.startswith("<knowledge>"))
     for h in k["included"]:
         assert body.count(f'id="{h["id"]}"') == 1
         assert " ".join([f"chunk{h['id'][1:]}"] * 40) in body  # the whole chunk text
@@ -128,13 +128,13 @@ def test_recall_brings_old_turns_and_never_duplicates_the_window() -> None:
     assert 10 in recalled and 50 in recalled
     assert 299 not in recalled and 299 in recent
     assert not set(recalled) & set(recent)
-    body = next(m.content for m in ctx.messages if m.content.startswith("Earlier turns"))
+    body = next(m.content for m in ctx.messages if m.content.startswith("<recalled-turns>"))
     assert body.index("turn10 ") < body.index("turn50 ")  # chronological
 
 
 def test_state_is_rendered_as_its_own_section() -> None:
     ctx = assemble(inputs(state={"name": "Ada", "tier": "gold"}), counter)
-    state = next(m.content for m in ctx.messages if m.content.startswith("Session state"))
+    state = next(m.content for m in ctx.messages if m.content.startswith("<session-state>"))
     assert "- name: Ada" in state and "- tier: gold" in state
     assert ctx.report["sections"]["state"]["included"] == ["name", "tier"]
 

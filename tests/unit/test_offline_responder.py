@@ -6,18 +6,19 @@ from mcp_service.adapters.offline_responder import MODEL, OfflineResponder
 from mcp_service.domain.model import Message
 
 KNOWLEDGE = (
-    "Reference material retrieved from the knowledge base.\n\n"
+    "<knowledge>\nReference material retrieved from the knowledge base.\n"
     '<source id="chunk-tea" document="doc-1" collection="kb">\n'
     "Green tea should steep for two minutes at 80 degrees.\n</source>\n\n"
     '<source id="chunk-bikes" document="doc-2" collection="kb" title="Bikes">\n'
-    "Bicycle tyres need inflating to the pressure printed on the sidewall.\n</source>"
+    "Bicycle tyres need inflating to the pressure printed on the sidewall.\n</source>\n"
+    "</knowledge>"
 )
 
 
 def _prompt(question: str, *, knowledge: bool = True) -> list[Message]:
     messages = [Message("system", "You are helpful.")]
     if knowledge:
-        messages.append(Message("system", KNOWLEDGE))
+        messages.append(Message("user", KNOWLEDGE))  # as assembly renders it
     messages += [
         Message("user", "hello"),
         Message("assistant", "hi, how can I help?"),

@@ -12,15 +12,15 @@ from mcp_service.adapters.db.convert import (
     TURN_COLUMNS,
     aware,
     turn_from_columns,
-    turn_from_row,
 )
 from mcp_service.adapters.db.core import SESSION_ID, TENANT_ID, TURNS
 from mcp_service.adapters.db.tables import TurnRow
 from mcp_service.domain.model import JSON, NewTurn, Turn
 
+_CURRENT = TURNS.c.superseded_at.is_(None)  # superseded turns leave the context and listings
 _RECENT_COSTS = (
     select(TURNS.c.seq, TURNS.c.token_count)
-    .where(TURNS.c.tenant_id == TENANT_ID, TURNS.c.session_id == SESSION_ID)
+    .where(TURNS.c.tenant_id == TENANT_ID, TURNS.c.session_id == SESSION_ID, _CURRENT)
     .order_by(TURNS.c.seq.desc())
     .limit(bindparam("limit", type_=Integer))
 )
@@ -28,6 +28,7 @@ _ONE_SESSION_TURNS = select(*TURN_COLUMNS).where(
     TURNS.c.tenant_id == TENANT_ID,
     TURNS.c.session_id == SESSION_ID,
     TURNS.c.seq.in_(bindparam("seqs", expanding=True)),
+    _CURRENT,
 )
 
 
@@ -80,19 +81,29 @@ class SqlTurnRepository:
         return written
 
     async def page(
-        self, tenant_id: str, session_id: str, *, limit: int, after_seq: int = 0
+        self,
+        tenant_id: str,
+        session_id: str,
+        *,
+        limit: int,
+        after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
+        include_superseded: bool = False,
     ) -> list[Turn]:
-        rows = await self.db.scalars(
-            select(TurnRow)
-            .where(
-                TurnRow.tenant_id == tenant_id,
-                TurnRow.session_id == session_id,
-                TurnRow.seq > after_seq,
-            )
-            .order_by(TurnRow.seq)
-            .limit(limit)
+        stmt = select(*TURN_COLUMNS).where(  # columns, never the large `report` JSON
+            TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id
         )
-        return [turn_from_row(r) for r in rows]
+        if not include_superseded:
+            stmt = stmt.where(_CURRENT)
+        if newest_first:
+            if before_seq is not None:
+                stmt = stmt.where(TurnRow.seq < before_seq)
+            stmt = stmt.order_by(TurnRow.seq.desc())
+        else:
+            stmt = stmt.where(TurnRow.seq > after_seq).order_by(TurnRow.seq)
+        rows = await self.db.execute(stmt.limit(limit))
+        return [turn_from_columns(r) for r in rows.all()]
 
     async def recent(
         self, tenant_id: str, session_id: str, *, limit: int, before_seq: int | None = None
@@ -100,7 +111,7 @@ class SqlTurnRepository:
         # Hot path of every request: plain column rows (no ORM identity map, and never the
         # large per-reply `report` JSON), which is several times cheaper than entities.
         stmt = select(*TURN_COLUMNS).where(
-            TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id
+            TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id, _CURRENT
         )
         if before_seq is not None:
             stmt = stmt.where(TurnRow.seq < before_seq)
@@ -130,9 +141,25 @@ class SqlTurnRepository:
                 select(*TURN_COLUMNS).where(
                     TURNS.c.tenant_id == tenant_id,
                     tuple_(TURNS.c.session_id, TURNS.c.seq).in_(list(keys)),
+                    _CURRENT,
                 )
             )
         return [turn_from_columns(r) for r in rows.all()]
+
+    async def seq_span(
+        self, tenant_id: str, session_id: str, start: datetime, end: datetime
+    ) -> tuple[int, int] | None:
+        row = (
+            await self.db.execute(
+                select(func.min(TURNS.c.seq), func.max(TURNS.c.seq)).where(
+                    TURNS.c.tenant_id == tenant_id,
+                    TURNS.c.session_id == session_id,
+                    TURNS.c.created_at >= start,
+                    TURNS.c.created_at < end,
+                )
+            )
+        ).one()
+        return (int(row[0]), int(row[1])) if row[0] is not None else None
 
     async def count(self, tenant_id: str, session_id: str) -> int:
         value = await self.db.scalar(
@@ -140,7 +167,17 @@ class SqlTurnRepository:
             .select_from(TurnRow)
             .where(TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id)
         )
-        return int(value or 0)
+        return int(value or 0)  # superseded turns too: retention's dry run counts these
+
+    async def supersede(
+        self, tenant_id: str, session_id: str, from_seq: int, at: datetime
+    ) -> list[int]:
+        mine = (TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id)
+        where = (*mine, TurnRow.seq >= from_seq, _CURRENT)
+        seqs = list(await self.db.scalars(select(TurnRow.seq).where(*where).order_by(TurnRow.seq)))
+        if seqs:
+            await self.db.execute(update(TurnRow).where(*where).values(superseded_at=at))
+        return [int(s) for s in seqs]
 
     async def delete_session(self, tenant_id: str, session_id: str) -> int:
         result = await self.db.execute(
@@ -164,7 +201,7 @@ class SqlTurnRepository:
         row = (
             await self.db.execute(
                 select(func.count(), func.count().filter(TurnRow.embedded.is_(True))).where(
-                    TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id
+                    TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id, _CURRENT
                 )
             )
         ).one()
@@ -178,7 +215,7 @@ class SqlTurnRepository:
         t = TURNS.c
         rows = await self.db.execute(
             select(t.session_id, func.count(), func.count().filter(t.embedded.is_(True)))
-            .where(t.tenant_id == tenant_id, t.session_id.in_(list(session_ids)))
+            .where(t.tenant_id == tenant_id, t.session_id.in_(list(session_ids)), _CURRENT)
             .group_by(t.session_id)
         )
         return {sid: (int(n), int(done)) for sid, n, done in rows.tuples()}

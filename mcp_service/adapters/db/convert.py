@@ -15,7 +15,6 @@ from mcp_service.adapters.db.tables import (
     DocumentRow,
     SessionRow,
     SummaryRow,
-    TurnRow,
 )
 from mcp_service.domain.model import (
     Chunk,
@@ -59,24 +58,6 @@ def session_from_row(row: SessionRow, turn_count: int = 0) -> Session:
     )
 
 
-def turn_from_row(row: TurnRow) -> Turn:
-    return Turn(
-        tenant_id=row.tenant_id,
-        session_id=row.session_id,
-        seq=row.seq,
-        role=cast(Role, row.role),
-        content=row.content,
-        name=row.name,
-        token_count=row.token_count,
-        created_at=aware(row.created_at),
-        metadata=dict(row.metadata_ or {}),
-        model=row.model,
-        status=row.status,
-        usage=row.usage,
-        latency_ms=row.latency_ms,
-    )
-
-
 # Every turn column but the large `report` (read by id only), in turn_from_columns' order.
 TURN_COLUMNS = (
     TURNS.c.tenant_id,
@@ -92,6 +73,7 @@ TURN_COLUMNS = (
     TURNS.c.status,
     TURNS.c.usage,
     TURNS.c.latency_ms,
+    TURNS.c.superseded_at,
 )
 
 
@@ -111,6 +93,7 @@ def turn_from_columns(row: Any) -> Turn:
         status,
         usage,
         latency,
+        superseded,
     ) = row
     return Turn(
         tenant_id=tenant_id,
@@ -126,6 +109,7 @@ def turn_from_columns(row: Any) -> Turn:
         status=status,
         usage=usage,
         latency_ms=latency,
+        superseded_at=aware(superseded) if superseded else None,
     )
 
 

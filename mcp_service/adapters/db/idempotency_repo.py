@@ -28,6 +28,7 @@ class SqlIdempotencyRepository:
                 key=record.key,
                 request_hash=record.request_hash,
                 created_at=record.created_at,
+                session_id=record.session_id,
             )
             .on_conflict_do_nothing()
         )
@@ -48,6 +49,7 @@ class SqlIdempotencyRepository:
             .values(
                 request_hash=record.request_hash,
                 created_at=record.created_at,
+                session_id=record.session_id,
                 status_code=None,
                 response=None,
             )
@@ -69,6 +71,7 @@ class SqlIdempotencyRepository:
             created_at=aware(found.created_at),
             status_code=found.status_code,
             response=dict(found.response) if found.response is not None else None,
+            session_id=found.session_id,
         )
 
     async def complete(self, tenant_id: str, key: str, status_code: int, response: JSON) -> None:
@@ -86,3 +89,16 @@ class SqlIdempotencyRepository:
                 IdempotencyRow.status_code.is_(None),
             )
         )
+
+    async def forget_session(
+        self, tenant_id: str, session_id: str, *, finished_only: bool = False
+    ) -> int:
+        row = IdempotencyRow
+        stmt = delete(row).where(row.tenant_id == tenant_id, row.session_id == session_id)
+        if finished_only:
+            stmt = stmt.where(row.status_code.is_not(None))
+        return int((await self.db.execute(stmt)).rowcount)  # type: ignore[attr-defined]
+
+    async def purge_expired(self, before: datetime) -> int:
+        stmt = delete(IdempotencyRow).where(IdempotencyRow.created_at < before)
+        return int((await self.db.execute(stmt)).rowcount)  # type: ignore[attr-defined]

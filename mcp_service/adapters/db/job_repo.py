@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Text, and_, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware
@@ -36,6 +36,7 @@ def job_from_row(row: JobRow) -> Job:
         last_error=row.last_error,
         progress=row.progress,
         result=row.result,
+        locked_until=aware(row.locked_until) if row.locked_until is not None else None,
     )
 
 
@@ -147,7 +148,7 @@ class SqlJobRepository:
                 update(JobRow)
                 .where(JobRow.id.in_(ids), JobRow.locked_by == worker_id)
                 .where(JobRow.status == "running")
-                .values(status="done", result=result, locked_until=None, updated_at=now)
+                .values(status="done", result=result, payload={}, locked_until=None, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             done += int(updated.rowcount)  # type: ignore[attr-defined]
@@ -157,7 +158,13 @@ class SqlJobRepository:
         done = await self.db.execute(
             update(JobRow)
             .where(JobRow.id == job_id, JobRow.locked_by == worker_id, JobRow.status == "running")
-            .values(status="done", result=result, locked_until=None, updated_at=datetime.now(UTC))
+            .values(
+                status="done",
+                result=result,
+                payload={},  # what the job needed (document text) is not kept once it is done
+                locked_until=None,
+                updated_at=datetime.now(UTC),
+            )
         )
         return bool(done.rowcount)  # type: ignore[attr-defined]
 
@@ -170,7 +177,7 @@ class SqlJobRepository:
             "updated_at": datetime.now(UTC),
         }
         if retry_at is None:
-            values["status"] = "dead"
+            values.update(status="dead", payload={})
         else:
             values.update(status="queued", run_after=retry_at)
         failed = await self.db.execute(
@@ -186,6 +193,15 @@ class SqlJobRepository:
             .where(JobRow.id == job_id)
             .values(progress=progress, updated_at=datetime.now(UTC))
         )
+
+    async def clear_finished_payloads(self) -> int:
+        emptied = await self.db.execute(
+            update(JobRow)
+            .where(JobRow.status.in_(["done", "dead"]), cast(JobRow.payload, Text) != "{}")
+            .values(payload={})
+            .execution_options(synchronize_session=False)
+        )
+        return int(emptied.rowcount)  # type: ignore[attr-defined]
 
     async def renew(self, job_id: str, attempts: int, until: datetime) -> bool:
         renewed = await self.db.execute(

@@ -89,6 +89,9 @@ class TurnRow(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     embedded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A regenerate or an edit replaced the turn: out of the context and default listings,
+    # still in the table until retention or a delete removes it.
+    superseded_at: Mapped[datetime | None]
     __table_args__ = (
         UniqueConstraint("tenant_id", "session_id", "seq", name="uq_turns_session_seq"),
         ForeignKeyConstraint(
@@ -213,6 +216,7 @@ class UsageRow(Base):
     prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    api_key_id: Mapped[str | None] = mapped_column(String(36))
     __table_args__ = (Index("ix_usage_tenant_created", "tenant_id", "created_at"),)
 
 
@@ -224,6 +228,12 @@ class IdempotencyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # The session the request wrote to: its remembered answer is deleted with it.
+    session_id: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (
+        Index("ix_idempotency_tenant_session", "tenant_id", "session_id"),
+        Index("ix_idempotency_created", "created_at"),
+    )
 
 
 class LeaseRow(Base):
@@ -233,3 +243,64 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     expires_at: Mapped[datetime]
+
+
+class PiiVaultRow(Base):
+    """A session's placeholder values (PII redaction); deleted with the session."""
+
+    __tablename__ = "pii_vault"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    value_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "session_id", "value_key", name="uq_pii_vault_value"),
+        UniqueConstraint("tenant_id", "session_id", "kind", "number", name="uq_pii_vault_number"),
+        ForeignKeyConstraint(
+            ["tenant_id", "session_id"], ["sessions.tenant_id", "sessions.id"], ondelete="CASCADE"
+        ),
+    )
+
+
+class QuotaRow(Base):
+    """A tenant's (subject `tenant`) or one key's (subject = key id) limits."""
+
+    __tablename__ = "quotas"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tokens_per_day: Mapped[int | None] = mapped_column(BigInteger)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class QuotaCounterRow(Base):
+    """What a subject used in one window (a minute or a UTC day, by number)."""
+
+    __tablename__ = "quota_counters"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    used: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AuditRow(Base):
+    """Admin actions (never touched by retention or erasure)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    actor_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    actor_key_id: Mapped[str | None] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(300))
+    outcome: Mapped[str] = mapped_column(String(16))
+    status: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str | None] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    __table_args__ = (Index("ix_audit_tenant_id", "tenant_id", "id"),)

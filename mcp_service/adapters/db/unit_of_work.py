@@ -12,6 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mcp_service.adapters.db.admin_repos import SqlApiKeyRepository, SqlLeaseRepository
 from mcp_service.adapters.db.conversation_repos import SqlTurnRepository
+from mcp_service.adapters.db.guard_repos import (
+    SqlAuditRepository,
+    SqlPiiVaultRepository,
+    SqlQuotaRepository,
+)
 from mcp_service.adapters.db.idempotency_repo import SqlIdempotencyRepository
 from mcp_service.adapters.db.job_repo import SqlJobRepository
 from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
@@ -22,6 +27,7 @@ from mcp_service.adapters.db.sqlite_inline import InlineSession, inline_engine, 
 from mcp_service.adapters.db.summary_repo import SqlSummaryRepository
 from mcp_service.adapters.db.tenant_repos import SqlTenantRepository
 from mcp_service.adapters.db.usage_repo import SqlUsageRepository
+from mcp_service.domain.guardrails import AuditRepository, PiiVaultRepository, QuotaRepository
 from mcp_service.domain.ops_ports import (
     ApiKeyRepository,
     LeaseRepository,
@@ -59,6 +65,9 @@ class SqlUnitOfWork:
     leases: LeaseRepository
     usage: UsageRepository
     idempotency: IdempotencyRepository
+    pii_vault: PiiVaultRepository
+    quotas: QuotaRepository
+    audit: AuditRepository
 
     def __init__(
         self, open_db: Callable[[], Awaitable[AsyncSession]], write_lock: asyncio.Lock | None
@@ -89,6 +98,9 @@ class SqlUnitOfWork:
         self.leases = SqlLeaseRepository(self.db)
         self.idempotency = SqlIdempotencyRepository(self.db)
         self.usage = SqlUsageRepository(self.db)
+        self.pii_vault = SqlPiiVaultRepository(self.db)
+        self.quotas = SqlQuotaRepository(self.db)
+        self.audit = SqlAuditRepository(self.db)
         return self
 
     async def __aexit__(

@@ -1,4 +1,4 @@
-"""Usage events and their totals by session, user, day or model."""
+"""Usage events and their totals by session, user, day, model or key."""
 
 from __future__ import annotations
 
@@ -15,6 +15,16 @@ from mcp_service.domain.access import UsageEvent, UsageGroup
 from mcp_service.domain.errors import InvalidInput
 
 
+def _between(start: datetime | None, end: datetime | None) -> list[Any]:
+    """The conditions of a [start, end) time range (either end open)."""
+    conditions: list[Any] = []
+    if start is not None:
+        conditions.append(UsageRow.created_at >= start)
+    if end is not None:
+        conditions.append(UsageRow.created_at < end)
+    return conditions
+
+
 class SqlUsageRepository:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
@@ -29,6 +39,7 @@ class SqlUsageRepository:
                 prompt_tokens=event.prompt_tokens,
                 completion_tokens=event.completion_tokens,
                 created_at=event.created_at,
+                api_key_id=event.api_key_id,
             )
         )
 
@@ -46,11 +57,9 @@ class SqlUsageRepository:
         key = func.coalesce(self._key(group_by), "")
         prompt = func.coalesce(func.sum(UsageRow.prompt_tokens), 0)
         completion = func.coalesce(func.sum(UsageRow.completion_tokens), 0)
-        stmt = select(key, func.count(), prompt, completion).where(UsageRow.tenant_id == tenant_id)
-        if start is not None:
-            stmt = stmt.where(UsageRow.created_at >= start)
-        if end is not None:
-            stmt = stmt.where(UsageRow.created_at < end)
+        stmt = select(key, func.count(), prompt, completion).where(
+            UsageRow.tenant_id == tenant_id, *_between(start, end)
+        )
         if after is not None:
             stmt = stmt.where(key > after)
         order = ((prompt + completion).desc(), key) if largest_first else (key,)
@@ -59,6 +68,29 @@ class SqlUsageRepository:
             UsageGroup(str(k) if k != "" else None, int(n), int(p), int(c))
             for k, n, p, c in rows.tuples()
         ]
+
+    async def by_model(
+        self,
+        tenant_id: str,
+        *,
+        group_by: str,
+        keys: Sequence[str | None],
+        start: datetime | None,
+        end: datetime | None,
+    ) -> list[tuple[str | None, str | None, int, int]]:
+        key = func.coalesce(self._key(group_by), "")
+        stmt = select(
+            key,
+            UsageRow.model,
+            func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
+            func.coalesce(func.sum(UsageRow.completion_tokens), 0),
+        ).where(
+            UsageRow.tenant_id == tenant_id,
+            key.in_([k or "" for k in keys]),
+            *_between(start, end),
+        )
+        rows = await self.db.execute(stmt.group_by(key, UsageRow.model))
+        return [(str(k) if k != "" else None, m, int(p), int(c)) for k, m, p, c in rows.tuples()]
 
     async def forget_user(self, tenant_id: str, user_id: str, session_ids: Sequence[str]) -> int:
         mine = UsageRow.user_id == user_id
@@ -78,10 +110,13 @@ class SqlUsageRepository:
             return UsageRow.user_id
         if group_by == "model":
             return UsageRow.model
+        if group_by == "key":
+            return UsageRow.api_key_id
         if group_by == "day":
             if self.db.get_bind().dialect.name == "postgresql":
                 return func.to_char(func.timezone("UTC", UsageRow.created_at), "YYYY-MM-DD")
             return func.date(UsageRow.created_at)  # SQLite keeps UTC text
         raise InvalidInput(
-            f"group_by must be session, user, day or model, not {group_by!r}", field="group_by"
+            f"group_by must be session, user, day, model or key, not {group_by!r}",
+            field="group_by",
         )

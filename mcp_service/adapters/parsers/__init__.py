@@ -16,7 +16,7 @@ from mcp_service.adapters.parsers.text import (
     parse_text,
     text_document,
 )
-from mcp_service.domain.documents import DocumentParseError, ParsedDocument
+from mcp_service.domain.documents import DocumentParseError, ParsedDocument, storable_document
 
 EXTENSIONS: dict[str, str] = {
     ".txt": "text", ".text": "text",
@@ -65,16 +65,19 @@ class DocumentParsers:
         return found
 
     def parse(self, data: bytes, *, fmt: str, source: str) -> list[Entry]:
+        """The file's documents, their text storable (stray NUL bytes dropped)."""
         if fmt in _BATCH:
-            return _BATCH[fmt](data, source)
-        if fmt not in _SINGLE:
+            entries = _BATCH[fmt](data, source)
+        elif fmt in _SINGLE:
+            entries = [_SINGLE[fmt](data, source)]
+        else:
             raise DocumentParseError(f"{source}: unsupported format {fmt!r}")
-        return [_SINGLE[fmt](data, source)]
+        return [storable_document(e) if isinstance(e, ParsedDocument) else e for e in entries]
 
     def parse_text(self, text: str, *, fmt: str) -> ParsedDocument:
         if fmt not in _INLINE:
             raise DocumentParseError(f"unsupported inline format {fmt!r}", field="format")
-        return _INLINE[fmt](text)
+        return storable_document(_INLINE[fmt](text))
 
     def supported(self) -> str:
         return ", ".join(sorted(EXTENSIONS))

@@ -29,6 +29,8 @@ def parse_json(data: bytes, source: str) -> list[Entry]:
         body = json.loads(decode(data, source))
     except json.JSONDecodeError as exc:
         raise DocumentParseError(f"{source}: invalid JSON ({exc})") from exc
+    except RecursionError as exc:
+        raise DocumentParseError(f"{source}: JSON nested too deeply") from exc
     if isinstance(body, dict) and "documents" in body and "text" not in body:
         body = body["documents"]
     items = body if isinstance(body, list) else [body]
@@ -45,6 +47,9 @@ def parse_jsonl(data: bytes, source: str) -> list[Entry]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             entries.append(DocumentParseError(f"{where}: invalid JSON ({exc.msg})"))
+            continue
+        except RecursionError:
+            entries.append(DocumentParseError(f"{where}: JSON nested too deeply"))
             continue
         entries.append(entry_document(item, where))
     return entries

@@ -15,6 +15,7 @@ from mcp_service.api.session_chat import problem, session_chat
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import NewTurn
 
+MAX_SEQ = 2**31 - 1  # a turn's seq is a 32-bit integer
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversation"])
 
 
@@ -51,9 +52,13 @@ async def list_turns(
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = None,
     order: Literal["asc", "desc"] = Query("asc", description="desc: newest first"),
+    include_superseded: bool = False,
 ) -> dict[str, Any]:
+    """The conversation, oldest first (`order=desc`: newest first);
+    `include_superseded=true` adds the turns a regenerate or an edit replaced (each with
+    its `superseded_at`)."""
     raw = decode_cursor(cursor)
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_SEQ):
         raise InvalidInput("cursor is not valid", field="cursor")
     position = int(raw or 0)
     items = await c.sessions.list_turns(
@@ -63,6 +68,7 @@ async def list_turns(
         after_seq=position,
         newest_first=order == "desc",
         before_seq=position or None,
+        include_superseded=include_superseded,
     )
     more = len(items) > limit
     items = items[:limit]

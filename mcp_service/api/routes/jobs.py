@@ -61,6 +61,8 @@ def _job_out(job: Job) -> dict[str, Any]:
         "progress": public_progress(job.progress),
         "result": job.result,
         "last_error": job.last_error,
+        # A running job whose worker died is taken over once this has passed.
+        "lease_expires_at": job.locked_until if job.status == "running" else None,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
     }

@@ -29,7 +29,8 @@ async def create_session(
 ) -> SessionOut:
     fields = body.to_fields()
     session_id = fields.pop("id", None) or str(uuid.uuid4())
-    session = await c.sessions.create(principal.tenant_id, session_id, fields)
+    admin = "admin" in principal.roles
+    session = await c.sessions.create(principal.tenant_id, session_id, fields, admin=admin)
     return SessionOut.of(session)
 
 
@@ -111,7 +112,10 @@ async def get_summary(session_id: str, principal: ChatPrincipal, c: ContainerDep
 async def patch_session(
     session_id: str, body: SessionFields, principal: ChatPrincipal, c: ContainerDep
 ) -> SessionOut:
-    session = await c.sessions.update(principal.tenant_id, session_id, body.to_fields())
+    admin = "admin" in principal.roles  # legal hold and the owner are governance
+    session = await c.sessions.update(
+        principal.tenant_id, session_id, body.to_fields(), admin=admin
+    )
     return SessionOut.of(session)
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mcp_service.domain.inputs import ID_PATTERN as ID_PATTERN
+from mcp_service.domain.inputs import NAME_PATTERN as NAME_PATTERN
 from mcp_service.domain.model import Collection, Document, Session, Turn
-
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$"
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
 
 
 class Strict(BaseModel):
@@ -27,7 +26,7 @@ class PolicyIn(Strict):
     max_context_tokens: int | None = Field(default=None, ge=1)
     summary_share: float = Field(default=0.15, ge=0, le=1)
     knowledge_share: float = Field(default=0.30, ge=0, le=1)
-    recall_share: float = Field(default=0.15, ge=0, le=1)
+    recall_share: float = Field(default=0.85, ge=0, le=1)
     state_max_tokens: int = Field(default=300, ge=0)
 
 
@@ -89,7 +88,7 @@ class SessionOut(BaseModel):
 
 class TurnIn(Strict):
     role: Literal["system", "user", "assistant", "tool"]
-    content: str
+    content: str = Field(min_length=1)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -110,6 +109,7 @@ class TurnOut(BaseModel):
     model: str | None
     status: str
     usage: dict[str, Any] | None
+    superseded_at: datetime | None = None
 
     @staticmethod
     def of(t: Turn) -> TurnOut:
@@ -124,11 +124,12 @@ class TurnOut(BaseModel):
             model=t.model,
             status=t.status,
             usage=t.usage,
+            superseded_at=t.superseded_at,
         )
 
 
 class ContextIn(Strict):
-    message: str
+    message: str = Field(min_length=1)
     max_context_tokens: int | None = Field(default=None, ge=1)
 
 
@@ -162,7 +163,7 @@ class CollectionOut(BaseModel):
 class DocumentIn(Strict):
     external_id: str | None = Field(default=None, max_length=500)
     title: str | None = Field(default=None, max_length=2000)
-    text: str
+    text: str = Field(min_length=1)
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -197,7 +198,8 @@ class DocumentOut(BaseModel):
 
 
 class SearchIn(Strict):
-    query: str
+    query: str = Field(min_length=1)
     top_k: int = Field(default=5, ge=1, le=100)
     mode: Literal["dense", "lexical", "hybrid"] = "hybrid"
-    filter: dict[str, str | int | bool] | None = None
+    # Filter values are matched as keywords or 64-bit integers.
+    filter: dict[str, str | Annotated[int, Field(ge=-(2**63), le=2**63 - 1)] | bool] | None = None

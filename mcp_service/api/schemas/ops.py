@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from mcp_service.api.schemas.conversation import PolicyIn as ContextPolicyIn
 from mcp_service.api.schemas.conversation import Strict
-from mcp_service.domain.access import ApiKey
+from mcp_service.domain.access import MAX_KEY_DAYS, ApiKey
+from mcp_service.domain.inputs import TENANT_PATTERN as TENANT_PATTERN
 from mcp_service.domain.model import Tenant
-from mcp_service.domain.retention import RetentionPolicy
+from mcp_service.domain.retention import MAX_DAYS, MAX_TURNS, RULES, RetentionPolicy
 
-TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 RoleName = Literal["chat", "ingest", "admin"]
 
 
 class TenantSettingsIn(Strict):
     system_prompt: str | None = Field(default=None, max_length=32_000)
     policy: ContextPolicyIn | None = None
+    # PII redaction for this tenant, overriding MCP_PII_REDACTION (null: the default).
+    pii_redaction: Literal["off", "mask", "block"] | None = None
 
 
 class TenantPatch(Strict):
@@ -47,7 +49,7 @@ class ApiKeyIn(Strict):
     name: str | None = Field(default=None, max_length=200)
     roles: list[RoleName] = Field(min_length=1)
     expires_at: datetime | None = None
-    expires_in_days: float | None = Field(default=None, gt=0)
+    expires_in_days: float | None = Field(default=None, gt=0, le=MAX_KEY_DAYS)
 
 
 class ApiKeyOut(BaseModel):
@@ -84,12 +86,25 @@ class ScopeIn(Strict):
     metadata: dict[str, str | int | float | bool] | None = None
 
 
+def _days() -> Any:
+    return Field(default=None, ge=0, le=MAX_DAYS, allow_inf_nan=False)
+
+
 class RetentionPolicyIn(Strict):
+    # A policy needs at least one rule (checked by the service too, naming `rules`).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [rule], "properties": {rule: {"type": "number"}}} for rule in RULES
+            ]
+        },
+    )
     scope: ScopeIn | None = None
-    turn_max_age_days: float | None = Field(default=None, ge=0)
-    session_idle_days: float | None = Field(default=None, ge=0)
-    max_turns_per_session: int | None = Field(default=None, ge=0)
-    document_max_age_days: float | None = Field(default=None, ge=0)
+    turn_max_age_days: float | None = _days()
+    session_idle_days: float | None = _days()
+    max_turns_per_session: int | None = Field(default=None, ge=0, le=MAX_TURNS)
+    document_max_age_days: float | None = _days()
     include_summaries: bool = False
     enabled: bool = False
 

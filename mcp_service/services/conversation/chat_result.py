@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mcp_service.domain import tool_calls
 from mcp_service.domain.model import JSON, Turn
 
 
 @dataclass(frozen=True)
 class ChatResult:
-    user_turn: Turn
+    user_turn: Turn  # the input answered: the user message, or the last tool result
     reply: Turn
     usage: JSON
     report: JSON
@@ -19,6 +20,11 @@ class ChatResult:
     def finish_reason(self) -> str | None:
         reason = self.reply.metadata.get("finish_reason")
         return str(reason) if reason is not None else None
+
+    @property
+    def tool_calls(self) -> list[JSON]:
+        """The reply's tool calls, as the gateway sent them."""
+        return tool_calls.calls_of(self.reply)
 
     @property
     def error(self) -> str | None:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mcp_service.domain.assembly import AssembledContext, ContextInputs, assemble
 from mcp_service.domain.errors import VectorStoreUnavailable
+from mcp_service.domain.fusion import KNOWLEDGE_FLOORS
 from mcp_service.domain.model import ChunkHit, ContextPolicy, Session, Summary, Tenant, Turn
 from mcp_service.domain.repositories import UnitOfWork
+from mcp_service.services.conversation.recall_search import Recalled, RecallSearch
 from mcp_service.services.conversation.sessions import merge_policy, new_session
 from mcp_service.services.conversation.snapshot import SessionSnapshot
+from mcp_service.services.conversation.turn_input import provisional_turns
 from mcp_service.services.deps import Deps
 from mcp_service.services.observability import timed
 from mcp_service.services.validation import require_message
 
-RECENCY_HALF_LIFE_DAYS = 30.0
-RECENCY_WEIGHT = 0.1
-NEIGHBOUR_FACTOR = 0.5
+if TYPE_CHECKING:
+    from mcp_service.domain.model import Message, NewTurn
+
+NOTHING_RECALLED = Recalled([], [], False)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class Gathered:
 class ContextService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.recall = RecallSearch(deps)
 
     def budget_for(self, policy: ContextPolicy, max_context_tokens: int | None) -> int:
         """Request budget, else the session policy's, else the model window minus reply."""
@@ -59,16 +65,26 @@ class ContextService:
         *,
         max_context_tokens: int | None = None,
         system_prompt_override: str | None = None,
+        new_messages: Sequence[Message] = (),
+        history_before: int | None = None,
+        pending: Sequence[NewTurn] = (),
     ) -> tuple[Gathered, AssembledContext]:
         """Assemble the prompt for `message` in the session (which may not exist yet);
-        returns what was read too (a chat turn writes its turns with it)."""
+        returns what was read too (a chat turn writes its turns with it).
+
+        A reconciled request (see domain/reconcile.py) also gives the prompt's final
+        messages (`new_messages`, else `message` as a user message), where the recorded
+        history stops, and the turns it is about to record before them (`pending`)."""
         require_message(message, max_chars=self.deps.config.max_message_chars)
         observer = self.deps.observer
         # The query embedding (CPU, in a thread) overlaps the database reads (I/O).
         embedding = asyncio.ensure_future(self._embed(message))
         try:
             with timed(observer, "gather"):
-                g = await self._gather(tenant_id, session_id, max_context_tokens)
+                g = await self._gather(tenant_id, session_id, max_context_tokens, history_before)
+                if pending:
+                    made = provisional_turns(g.session, g.exists, pending)
+                    g = replace(g, history=[*g.history, *made])
             with timed(observer, "search"):
                 knowledge, k_status, recall, r_status = await self._search(g, message, embedding)
         finally:
@@ -86,15 +102,22 @@ class ContextService:
             summary=g.summary,
             knowledge=knowledge,
             knowledge_status=k_status,
-            recall=recall,
+            recall=recall.ranked,
             recall_status=r_status,
+            recall_cues=recall.cues,
+            follow_up=recall.follow_up,
+            new_messages=new_messages,
         )
         with timed(observer, "assemble"):
             assembled = assemble(inputs, self.deps.counter)
         return g, assembled
 
     async def _gather(
-        self, tenant_id: str, session_id: str, max_context_tokens: int | None
+        self,
+        tenant_id: str,
+        session_id: str,
+        max_context_tokens: int | None,
+        before: int | None = None,
     ) -> Gathered:
         async with self.deps.uow() as uow:
             session = await uow.sessions.get(tenant_id, session_id)
@@ -108,7 +131,7 @@ class ContextService:
                 complete = True
                 summary = None
             else:
-                history, complete = await self._history(uow, session, budget)
+                history, complete = await self._history(uow, session, budget, before)
                 summary = await uow.summaries.current(tenant_id, session_id)
             has_collections = session.collections != [] and bool(
                 await uow.collections.names(tenant_id)
@@ -119,7 +142,7 @@ class ContextService:
         )
 
     async def _history(
-        self, uow: UnitOfWork, session: Session, budget: int
+        self, uow: UnitOfWork, session: Session, budget: int, before: int | None = None
     ) -> tuple[list[Turn], bool]:
         """The newest turns until they exceed the budget (a 2,000-turn session needs the
         last few dozen), capped at `history_window_limit`. The database lists which turns
@@ -127,6 +150,7 @@ class ContextService:
         in full. Returns the turns, oldest first, and whether they reach the start."""
         cap = self.deps.config.history_window_limit
         index = await uow.turns.recent_costs(session.tenant_id, session.id, limit=cap)
+        index = [(s, c) for s, c in index if before is None or s < before]
         take: list[int] = []
         cost = 0
         for seq, tokens in index:
@@ -166,7 +190,7 @@ class ContextService:
         g: Gathered,
         message: str,
         embedding: asyncio.Future[list[float] | VectorStoreUnavailable],
-    ) -> tuple[list[ChunkHit], str, list[tuple[Turn, float]], str]:
+    ) -> tuple[list[ChunkHit], str, Recalled, str]:
         """Knowledge and recall share one query embedding and run concurrently."""
         wants_recall = self._wants_recall(g)
         k_status = "ok" if g.has_collections else "skipped: no collections"
@@ -174,30 +198,31 @@ class ContextService:
         if not g.policy.recall:
             r_status = "recall off"
         if not g.has_collections and not wants_recall:
-            return [], k_status, [], r_status
+            return [], k_status, NOTHING_RECALLED, r_status
         vector = await embedding
         if isinstance(vector, VectorStoreUnavailable):
             reason = f"skipped: embedder unavailable ({vector.message})"
-            return [], reason, [], reason
+            return [], reason, NOTHING_RECALLED, reason
         knowledge_task = self._knowledge(g, vector, message) if g.has_collections else None
         recall_task = self._recall(g, vector, message) if wants_recall else None
         k_result, r_result = await asyncio.gather(
             knowledge_task or _nothing(), recall_task or _nothing(), return_exceptions=True
         )
         knowledge: list[ChunkHit] = []
-        recall: list[tuple[Turn, float]] = []
+        recall = NOTHING_RECALLED
         if isinstance(k_result, VectorStoreUnavailable):
             k_status = f"skipped: vector store unavailable ({k_result.message})"
         elif isinstance(k_result, BaseException):
             raise k_result
         elif k_result:
-            knowledge = k_result
+            knowledge, k_status = _relevant_knowledge(k_result, g.policy.retrieval_mode)
         if isinstance(r_result, VectorStoreUnavailable):
             r_status = f"skipped: vector store unavailable ({r_result.message})"
         elif isinstance(r_result, BaseException):
             raise r_result
         elif r_result:
             recall = r_result
+            r_status = recall.status
         return knowledge, k_status, recall, r_status
 
     async def _knowledge(self, g: Gathered, vector: list[float], message: str) -> list[ChunkHit]:
@@ -210,46 +235,27 @@ class ContextService:
             mode=g.policy.retrieval_mode,
         )
 
-    async def _recall(
-        self, g: Gathered, vector: list[float], message: str
-    ) -> list[tuple[Turn, float]]:
-        """Relevant older turns (hybrid dense + BM25, nudged by recency) and, where a hit is
-        a question or an answer, its neighbouring turn that completes it."""
-        s = g.session
-        by_user = g.policy.recall_scope == "user" and s.user_id is not None
-        newest = g.history[-1].seq + 1 if g.history else None
-        hits = await self.deps.vectors.search_turns(
-            s.tenant_id,
+    async def _recall(self, g: Gathered, vector: list[float], message: str) -> Recalled:
+        """Relevant older turns, ranked (services/conversation/recall_search.py)."""
+        by_user = g.policy.recall_scope == "user" and g.session.user_id is not None
+        return await self.recall.find(
+            g.session,
+            g.history,
             vector,
             message,
-            session_id=None if by_user else s.id,
-            user_id=s.user_id if by_user else None,
-            before_seq=None if by_user else newest,
-            top_k=self.deps.config.recall_top_k,
+            by_user=by_user,
+            allowance=int(g.budget * g.policy.recall_share),
         )
-        if not hits:
-            return []
-        keys = {(h.session_id, h.seq) for h in hits}
-        keys |= {(h.session_id, h.seq + d) for h in hits for d in (-1, 1)}
-        async with self.deps.uow() as uow:
-            found = await uow.turns.get_many(s.tenant_id, sorted(keys))
-        turns = {(t.session_id, t.seq): t for t in found}
-        now = self.deps.now()
-        scored: dict[tuple[str, int], float] = {}
-        for h in hits:
-            turn = turns.get((h.session_id, h.seq))
-            if turn is None:
-                continue  # deleted since it was indexed
-            age_days = max(0.0, (now - turn.created_at).total_seconds() / 86400)
-            recency = math.exp(-age_days * math.log(2) / RECENCY_HALF_LIFE_DAYS)
-            score = h.score * (1 + RECENCY_WEIGHT * recency)
-            scored[(h.session_id, h.seq)] = max(scored.get((h.session_id, h.seq), 0.0), score)
-            partner = h.seq + 1 if turn.role == "user" else h.seq - 1
-            if (h.session_id, partner) in turns:
-                key = (h.session_id, partner)
-                scored[key] = max(scored.get(key, 0.0), score * NEIGHBOUR_FACTOR)
-        ranked = sorted(scored.items(), key=lambda kv: -kv[1])
-        return [(turns[k], v) for k, v in ranked]
+
+
+def _relevant_knowledge(hits: list[ChunkHit], mode: str) -> tuple[list[ChunkHit], str]:
+    """Hits that earn a place in the prompt: at or above the relevance floor of their
+    search mode (domain/fusion.py)."""
+    floor = KNOWLEDGE_FLOORS.get(mode, 0.0)
+    kept = [h for h in hits if h.score >= floor and h.score > 0]
+    if kept or not hits:
+        return kept, "ok"
+    return [], f"below relevance floor (best {hits[0].score:.2f} < {floor})"
 
 
 async def _nothing() -> None:

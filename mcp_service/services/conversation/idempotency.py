@@ -35,9 +35,12 @@ class IdempotencyService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def begin(self, tenant_id: str, key: str, request_hash: str) -> StoredResult | None:
+    async def begin(
+        self, tenant_id: str, key: str, request_hash: str, *, session_id: str | None = None
+    ) -> StoredResult | None:
         """Claim `key` (None: run the request, then `complete` or `release`), or return the
-        stored result of the first request that used it."""
+        stored result of the first request that used it. `session_id`: the session the
+        request writes to; deleting the session deletes the record (and its answer)."""
         if not key or len(key) > MAX_KEY_CHARS or not key.isprintable():
             raise InvalidInput(
                 f"the idempotency key must be 1 to {MAX_KEY_CHARS} printable characters",
@@ -46,7 +49,7 @@ class IdempotencyService:
         cfg = self.deps.config
         deadline = time.monotonic() + cfg.idempotency_wait_s
         while True:
-            if await self._claim(tenant_id, key, request_hash):
+            if await self._claim(tenant_id, key, request_hash, session_id):
                 return None
             stored = await self._wait(tenant_id, key, request_hash, deadline)
             if stored is not None:
@@ -66,10 +69,12 @@ class IdempotencyService:
             await uow.idempotency.release(tenant_id, key)
             await uow.commit()
 
-    async def _claim(self, tenant_id: str, key: str, request_hash: str) -> bool:
+    async def _claim(
+        self, tenant_id: str, key: str, request_hash: str, session_id: str | None
+    ) -> bool:
         cfg = self.deps.config
         now = self.deps.now()
-        record = IdempotencyRecord(tenant_id, key, request_hash, now)
+        record = IdempotencyRecord(tenant_id, key, request_hash, now, session_id=session_id)
         async with self.deps.uow(write=True) as uow:
             won = await uow.idempotency.claim(
                 record,
@@ -102,5 +107,7 @@ class IdempotencyService:
 
 def _in_progress() -> IdempotencyInProgress:
     return IdempotencyInProgress(
-        "a request with this Idempotency-Key is still running; retry shortly", field=FIELD
+        "a request with this Idempotency-Key is still running; retry shortly (a request "
+        "whose server stopped is taken over after MCP_IDEMPOTENCY_STALE_S)",
+        field=FIELD,
     )

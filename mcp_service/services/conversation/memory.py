@@ -205,6 +205,8 @@ class MemoryJobs:
             self.deps.now(),
         )
         async with self.deps.uow(write=True) as uow:
+            if not await _still_foldable(uow, session, current, batch):
+                return {"skipped": "the session changed while summarising; fold discarded"}
             await uow.summaries.add(summary)
             newest = last[-1].seq if last else batch[-1].seq
             if newest - batch[-1].seq >= cfg.summary_trigger_turns:
@@ -215,3 +217,20 @@ class MemoryJobs:
             "through_seq": summary.through_seq,
             "summarizer": summarizer.name,
         }
+
+
+async def _still_foldable(
+    uow: UnitOfWork, session: Session, current: Summary | None, batch: Sequence[Turn]
+) -> bool:
+    """In the transaction that writes the fold: the session is the one that was read (not
+    deleted, nor deleted and made again), its summary is still the one folded on, and every
+    folded turn still exists — else the fold would bring deleted content back. The session
+    row is locked, so a deletion running now finishes first."""
+    locked = await uow.purge.lock_session(session.tenant_id, session.id)
+    if locked is None or locked.created_at != session.created_at:
+        return False
+    now = await uow.summaries.current(session.tenant_id, session.id)
+    if (now.version if now else None) != (current.version if current else None):
+        return False
+    alive = await uow.turns.get_many(session.tenant_id, [(session.id, t.seq) for t in batch])
+    return len(alive) == len(batch)

@@ -4,37 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
-from mcp_service.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from mcp_service.domain.model import (
-    JSON,
-    ContextPolicy,
-    NewTurn,
-    Session,
-    Summary,
-    Tenant,
-    Turn,
-)
+from mcp_service.domain.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
+from mcp_service.domain.model import JSON, NewTurn, Session, Summary, Turn
 from mcp_service.domain.queries import SessionQuery
 from mcp_service.domain.repositories import UnitOfWork
-from mcp_service.services.conversation.memory import enqueue_memory_jobs
-from mcp_service.services.conversation.snapshot import SessionSnapshot
-from mcp_service.services.deps import Deps
-from mcp_service.services.governance.usage import record_usage
-from mcp_service.services.validation import require_message
+from mcp_service.services.conversation.memory import EMBED_TURNS
 
-UPDATABLE = (
-    "user_id",
-    "metadata",
-    "state",
-    "system_prompt",
-    "model",
-    "policy",
-    "collections",
-    "legal_hold",
-)
+# Writing turns and creating sessions on first use live in recording.py; these names are
+# imported from here by the rest of the service too.
+from mcp_service.services.conversation.recording import UPDATABLE as UPDATABLE
+from mcp_service.services.conversation.recording import apply_fields as apply_fields
+from mcp_service.services.conversation.recording import as_utc as as_utc
+from mcp_service.services.conversation.recording import ensure_session as ensure_session
+from mcp_service.services.conversation.recording import merge_policy as merge_policy
+from mcp_service.services.conversation.recording import new_session as new_session
+from mcp_service.services.conversation.recording import read_snapshot as read_snapshot
+from mcp_service.services.conversation.recording import record_turns as record_turns
+from mcp_service.services.deps import Deps
+from mcp_service.services.validation import require_message, require_session_id
 
 
 @dataclass(frozen=True)
@@ -46,60 +35,16 @@ class DeletionReceipt:
     deleted_at: datetime
 
 
-def new_session(deps: Deps, tenant_id: str, session_id: str, fields: JSON | None = None) -> Session:
-    """A Session object with defaults; `fields` may set any updatable attribute."""
-    now = deps.now()
-    base = Session(
-        tenant_id=tenant_id,
-        id=session_id,
-        user_id=None,
-        metadata={},
-        state={},
-        system_prompt=None,
-        model=None,
-        policy={},
-        collections=None,
-        legal_hold=False,
-        created_at=now,
-        updated_at=now,
-        last_activity_at=now,
-    )
-    return apply_fields(base, fields or {})
-
-
-def apply_fields(session: Session, fields: JSON) -> Session:
-    unknown = set(fields) - set(UPDATABLE)
-    if unknown:
-        raise InvalidInput(f"unknown session field(s): {', '.join(sorted(unknown))}")
-    if "policy" in fields and fields["policy"] is not None:
-        ContextPolicy.from_dict(fields["policy"])  # fails early on bad values
-    values: dict[str, Any] = {k: v for k, v in fields.items()}
-    if values.get("metadata") is None and "metadata" in values:
-        values["metadata"] = {}
-    if values.get("state") is None and "state" in values:
-        values["state"] = {}
-    if values.get("policy") is None and "policy" in values:
-        values["policy"] = {}
-    return replace(session, **values)
-
-
-async def ensure_session(uow: UnitOfWork, deps: Deps, tenant_id: str, session_id: str) -> Session:
-    """Load the session, creating it on first use (frontends may invent ids)."""
-    found = await uow.sessions.get(tenant_id, session_id)
-    if found is not None:
-        return found
-    await uow.tenants.ensure(tenant_id)
-    await uow.sessions.add(new_session(deps, tenant_id, session_id))
-    created = await uow.sessions.get(tenant_id, session_id)
-    assert created is not None
-    return created
-
-
 class SessionService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    async def create(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+    async def create(
+        self, tenant_id: str, session_id: str, fields: JSON, *, admin: bool = True
+    ) -> Session:
+        """`admin=False` (a chat key): setting a legal hold is refused (`Forbidden`)."""
+        if not admin and fields.get("legal_hold"):
+            raise _needs_admin("legal_hold")
         session = new_session(self.deps, tenant_id, session_id, fields)
         async with self.deps.uow(write=True) as uow:
             await uow.tenants.ensure(tenant_id)
@@ -160,11 +105,31 @@ class SessionService:
         async with self.deps.uow() as uow:
             return await uow.sessions.search(tenant_id, query, limit=limit)
 
-    async def update(self, tenant_id: str, session_id: str, fields: JSON) -> Session:
+    async def update(
+        self, tenant_id: str, session_id: str, fields: JSON, *, admin: bool = True
+    ) -> Session:
+        """`admin=False` (a chat key) may not set or lift a legal hold, nor move a session
+        that has a user to another one (`Forbidden`). A new owner's session gets its turn
+        vectors re-tagged (a job), so user-scope recall follows the owner."""
+        async with self.deps.uow() as uow:
+            current = await _require(uow, tenant_id, session_id)
+        moved = "user_id" in fields and fields["user_id"] != current.user_id
+        if not admin:
+            if "legal_hold" in fields and fields["legal_hold"] != current.legal_hold:
+                raise _needs_admin("legal_hold")
+            if moved and current.user_id is not None:
+                raise _needs_admin("user_id")
+        if moved:  # the vectors carry the old owner: remove them, re-embed below
+            await self.deps.vectors.delete_turns(tenant_id, session_id=session_id)
         async with self.deps.uow(write=True) as uow:
             current = await _require(uow, tenant_id, session_id)
             updated = replace(apply_fields(current, fields), updated_at=self.deps.now())
             await uow.sessions.update(updated)
+            if moved:
+                seqs = await uow.purge.reset_embedded(tenant_id, session_id)
+                if seqs:
+                    payload = {"session_id": session_id, "seqs": seqs}
+                    await uow.jobs.enqueue(EMBED_TURNS, payload, tenant_id=tenant_id)
             await uow.commit()
         return updated
 
@@ -181,6 +146,7 @@ class SessionService:
         async with self.deps.uow(write=True) as uow:
             summaries = await uow.summaries.delete_session(tenant_id, session_id)
             turns = await uow.turns.delete_session(tenant_id, session_id)
+            await uow.idempotency.forget_session(tenant_id, session_id)  # remembered replies
             await uow.sessions.delete(tenant_id, session_id)
             await uow.commit()
         self.deps.turn_cache.forget(tenant_id, session_id)
@@ -191,6 +157,7 @@ class SessionService:
     ) -> list[Turn]:
         """Append (or import, with timestamps) a batch; creates the session if needed."""
         cfg = self.deps.config
+        require_session_id(session_id)
         if not turns:
             raise InvalidInput("turns must not be empty", field="turns")
         if len(turns) > cfg.max_turns_per_import:
@@ -205,7 +172,7 @@ class SessionService:
                 content=require_message(
                     t.content, max_chars=cfg.max_message_chars, field=f"turns[{i}].content"
                 ),
-                created_at=as_utc(t.created_at) if t.created_at else now,
+                created_at=_imported_at(t.created_at, i) if t.created_at else now,
                 token_count=self.deps.counter.count(t.content),
             )
             for i, t in enumerate(turns)
@@ -221,21 +188,27 @@ class SessionService:
         after_seq: int = 0,
         newest_first: bool = False,
         before_seq: int | None = None,
+        include_superseded: bool = False,
     ) -> list[Turn]:
-        """Oldest first after `after_seq`, or newest first (before `before_seq`)."""
+        """Oldest first after `after_seq`, or newest first (before `before_seq`);
+        `include_superseded` adds the turns a regenerate or an edit replaced."""
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
-            if newest_first:
-                found = await uow.turns.recent(
-                    tenant_id, session_id, limit=limit, before_seq=before_seq
-                )
-                return list(reversed(found))
-            return await uow.turns.page(tenant_id, session_id, limit=limit, after_seq=after_seq)
+            return await uow.turns.page(
+                tenant_id,
+                session_id,
+                limit=limit,
+                after_seq=after_seq,
+                newest_first=newest_first,
+                before_seq=before_seq,
+                include_superseded=include_superseded,
+            )
 
     async def turn_with_report(
         self, tenant_id: str, session_id: str, seq: int
     ) -> tuple[Turn, JSON | None]:
-        """One turn and, for a recorded reply, the context report it was built from."""
+        """One turn (superseded ones too) and, for a recorded reply, the context report it
+        was built from."""
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
             found = await uow.turns.with_report(tenant_id, session_id, seq)
@@ -244,48 +217,16 @@ class SessionService:
         return found
 
 
-async def read_snapshot(deps: Deps, tenant_id: str, session_id: str) -> SessionSnapshot:
-    async with deps.uow() as uow:
-        session = await uow.sessions.get(tenant_id, session_id)
-        tenant = await uow.tenants.get(tenant_id)
-        summary = await uow.summaries.current(tenant_id, session_id) if session else None
-    policy = merge_policy(tenant, session)
-    return SessionSnapshot(session, policy, summary.through_seq if summary else 0)
+def _imported_at(when: datetime, i: int) -> datetime:
+    try:
+        return as_utc(when)
+    except OverflowError as exc:  # e.g. 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        field = f"turns[{i}].created_at"
+        raise InvalidInput(f"{field} is out of range", field=field) from exc
 
 
-async def record_turns(
-    deps: Deps,
-    tenant_id: str,
-    session_id: str,
-    turns: Sequence[NewTurn],
-    snapshot: SessionSnapshot | None = None,
-) -> list[Turn]:
-    """Write turns with fresh, gap-free sequence numbers in one short transaction: the
-    sequence reservation, the turns, usage events and the memory jobs (outbox)."""
-    snap = snapshot or await read_snapshot(deps, tenant_id, session_id)
-    async with deps.uow(write=True) as uow:
-        session, first = snap.session, None
-        if session is not None:
-            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
-        if session is None or first is None:  # new, or deleted since it was read: create
-            session = await ensure_session(uow, deps, tenant_id, session_id)
-            first = await uow.sessions.reserve_seqs(tenant_id, session_id, len(turns), deps.now())
-            assert first is not None  # it exists in this transaction
-        written = await uow.turns.add_many(tenant_id, session_id, first, turns)
-        await record_usage(uow, session, written)  # replies' usage, in the same transaction
-        await enqueue_memory_jobs(uow, deps, tenant_id, session_id, written, snap)
-        await uow.commit()
-    return written
-
-
-def as_utc(when: datetime) -> datetime:
-    """Imported timestamps are stored in UTC (SQLite would drop the offset); naive = UTC."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def merge_policy(tenant: Tenant | None, session: Session | None) -> ContextPolicy:
-    base = dict(tenant.settings.get("policy") or {}) if tenant else {}
-    return ContextPolicy.from_dict({**base, **(session.policy if session else {})})
+def _needs_admin(field: str) -> Forbidden:
+    return Forbidden(f"changing {field} needs an API key with the 'admin' role", field=field)
 
 
 async def _require(uow: UnitOfWork, tenant_id: str, session_id: str) -> Session:

@@ -11,12 +11,13 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mcp_service.domain import tool_calls
 from mcp_service.domain.assembly import AssembledContext
 from mcp_service.domain.errors import DomainError
-from mcp_service.domain.model import JSON, NewTurn, Turn, Usage
+from mcp_service.domain.model import JSON, Message, NewTurn, Turn, Usage
 from mcp_service.services.deps import Deps
 
 if TYPE_CHECKING:
@@ -33,12 +34,13 @@ class StreamSetup:
 
     tenant_id: str
     session_id: str
-    user_turn: Turn
+    user_turn: Turn  # the input answered: the user message or the last tool result
     context: AssembledContext
     model: str  # the model asked for; chunks say which one answered
     show_usage: bool  # the client asked for the usage chunk
     started: float  # perf_counter() when the gateway was called
     snapshot: SessionSnapshot  # the session as read for the turn (for writing the reply)
+    reply_metadata: JSON = field(default_factory=dict)  # added to the reply's metadata
 
 
 Finisher = Callable[[StreamSetup, NewTurn, JSON], Awaitable["ChatResult"]]
@@ -64,6 +66,7 @@ class ChatStream:
         self._pending: JSON | None = first
         self._finisher = finisher
         self._parts: list[str] = []
+        self._calls: list[JSON] = []  # tool calls, merged from their deltas
         self._finish_reason: str | None = None
         self._usage: JSON | None = None
         self._done = False
@@ -117,10 +120,22 @@ class ChatStream:
             await aclose()  # releases the gateway connection if the client left early
         return await self._finisher(self.setup, self._reply(), self._usage_json())
 
+    @property
+    def tool_calls(self) -> list[JSON]:
+        """The tool calls received so far, merged from their deltas."""
+        return [c for c in self._calls if c.get("id") or c["function"].get("name")]
+
+    def _reply_text(self) -> str:
+        return tool_calls.counted_text(
+            Message("assistant", self.content, tool_calls=tuple(self.tool_calls))
+        )
+
     def _reply(self) -> NewTurn:
         content = self.content
         latency_ms = round((time.perf_counter() - self.setup.started) * 1000, 2)
-        metadata: JSON = {"streamed": True}
+        metadata: JSON = {**self.setup.reply_metadata, "streamed": True}
+        if self.tool_calls:
+            metadata[tool_calls.TOOL_CALLS] = self.tool_calls
         if self.complete:
             metadata["finish_reason"] = self._finish_reason or "stop"
         elif self._failure is not None:
@@ -131,7 +146,7 @@ class ChatStream:
             role="assistant",
             content=content,
             created_at=self.deps.now(),
-            token_count=self.deps.counter.count(content),
+            token_count=self.deps.counter.count(self._reply_text()),
             model=self.model,
             status="complete" if self.complete else "incomplete",
             usage=self._usage_json(),
@@ -141,12 +156,13 @@ class ChatStream:
         )
 
     def _usage_json(self) -> JSON:
-        usage = self._usage
-        if self.complete and usage and int(usage.get("total_tokens") or 0) > 0:
-            prompt = int(usage.get("prompt_tokens") or 0)
-            completion = int(usage.get("completion_tokens") or 0)
-            return {**Usage(prompt, completion).to_dict(), "estimated": False}
-        estimate = Usage(self.setup.context.prompt_tokens, self.deps.counter.count(self.content))
+        """The gateway's usage, read defensively (odd numbers never lose the reply), else
+        our own estimate."""
+        reported = Usage.parse(self._usage)
+        if self.complete and reported is not None and reported.total_tokens > 0:
+            return {**reported.to_dict(), "estimated": False}
+        completion = self.deps.counter.count(self._reply_text())
+        estimate = Usage(self.setup.context.prompt_tokens, completion)
         return {**estimate.to_dict(), "estimated": True}
 
     def _absorb(self, chunk: JSON) -> bool:
@@ -160,6 +176,8 @@ class ChatStream:
             delta = choice.get("delta")
             if isinstance(delta, dict) and isinstance(delta.get("content"), str):
                 self._parts.append(delta["content"])
+            if isinstance(delta, dict) and delta.get("tool_calls"):
+                tool_calls.merge_deltas(self._calls, delta["tool_calls"])
             if choice.get("finish_reason"):
                 self._finish_reason = str(choice["finish_reason"])
         usage = chunk.get("usage")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcp_service.domain.extractive import select, sentences
+from mcp_service.domain.extractive import fact_weight, select, sentences
 from mcp_service.domain.model import Message, Turn
 from mcp_service.domain.ports import Embedder, LLMGateway, TokenCounter
 
@@ -59,6 +59,9 @@ class LLMSummarizer:
         return " ".join(kept) if kept else self.counter.truncate(done.content, max_tokens)
 
 
+FACT_SHARE = 0.6  # of a sentence's worth in the extractive summary (the rest: centrality)
+
+
 class ExtractiveSummarizer:
     """Offline: keeps the most representative, least redundant sentences, by speaker."""
 
@@ -74,14 +77,20 @@ class ExtractiveSummarizer:
         candidates = sentences(previous or "")
         for t in turns:
             candidates.extend(
-                f"{t.role.capitalize()} (turn {t.seq}): {s}" for s in sentences(t.content)
+                f"{t.name or t.role.capitalize()} (turn {t.seq}): {s}" for s in sentences(t.content)
             )
         if not candidates:
             return previous or ""
         matrix = np.asarray(await self.embedder.embed(candidates), dtype=np.float32)
         matrix /= np.linalg.norm(matrix, axis=1, keepdims=True) + 1e-9
         centroid = matrix.mean(axis=0)
-        relevance = (matrix @ centroid).tolist()
+        central = (matrix @ centroid).tolist()
+        # Facts first: a central but empty sentence ("That sounds lovely!") is worth less
+        # than a stated name, number, date or plan.
+        relevance = [
+            (1 - FACT_SHARE) * c + FACT_SHARE * fact_weight(s)
+            for c, s in zip(central, candidates, strict=True)
+        ]
         similarity = (matrix @ matrix.T).tolist()
         chosen = select(candidates, relevance, similarity, self.counter.count, max_tokens)
         return "\n".join(chosen)

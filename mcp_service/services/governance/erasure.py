@@ -4,13 +4,12 @@ and listed in the receipt (a hold is a legal obligation that outranks erasure)."
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import Session
-from mcp_service.domain.retention import USER_ERASURE, Counts, Receipt
+from mcp_service.domain.retention import USER_ERASURE, Counts, Receipt, erasure_digest
 from mcp_service.services.deps import Deps
 from mcp_service.services.governance.purge import Purger
 
@@ -49,7 +48,7 @@ class ErasureService:
                 None,
                 counts.to_dict(),
                 {
-                    "user_id_sha256": hashlib.sha256(user_id.encode()).hexdigest(),
+                    "user_id_digest": erasure_digest(user_id),  # salted and slow (scrypt)
                     "sessions_on_legal_hold": held,
                     "usage_events_detached": usage,
                     "duration_ms": round((time.monotonic() - clock) * 1000, 2),

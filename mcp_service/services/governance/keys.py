@@ -6,11 +6,12 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from mcp_service.domain.access import (
     DISPLAY_PREFIX_LEN,
     KEY_PREFIX,
+    MAX_KEY_DAYS,
     ROLES,
     ApiKey,
     Operator,
@@ -117,7 +118,15 @@ def expiry(now: datetime, *, at: datetime | None, in_days: float | None) -> date
     if at is not None and in_days is not None:
         raise InvalidInput("give expires_at or expires_in_days, not both", field="expires_at")
     if in_days is not None:
-        if in_days <= 0:
-            raise InvalidInput("expires_in_days must be more than 0", field="expires_in_days")
+        if not 0 < in_days <= MAX_KEY_DAYS:
+            raise InvalidInput(
+                f"expires_in_days must be more than 0 and at most {MAX_KEY_DAYS}",
+                field="expires_in_days",
+            )
         return now + timedelta(days=in_days)
-    return at
+    if at is None:
+        return None
+    try:  # stored in UTC; without an offset it is UTC (as everywhere in the API)
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidInput("expires_at is out of range", field="expires_at") from exc

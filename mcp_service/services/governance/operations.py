@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mcp_service.services.deps import Deps
 from mcp_service.services.governance.erasure import ErasureService
+from mcp_service.services.governance.housekeeping import Housekeeping
 from mcp_service.services.governance.keys import KeyService
 from mcp_service.services.governance.retention import RetentionService
 from mcp_service.services.governance.sweeper import RetentionSweeper
@@ -21,6 +22,7 @@ class Operations:
     erasure: ErasureService
     usage: UsageService
     sweeper: RetentionSweeper
+    housekeeping: Housekeeping
 
 
 def build_operations(
@@ -30,6 +32,7 @@ def build_operations(
     retention_interval_s: float,
     retention_lease_s: float = 300.0,
     retention_batch_size: int = 100,
+    housekeeping_interval_s: float = 600.0,
 ) -> Operations:
     retention = RetentionService(deps, lease_s=retention_lease_s, page_size=retention_batch_size)
     return Operations(
@@ -39,4 +42,5 @@ def build_operations(
         erasure=ErasureService(deps),
         usage=UsageService(deps.uow),
         sweeper=RetentionSweeper(retention, interval_s=max(retention_interval_s, 1.0)),
+        housekeeping=Housekeeping(deps, interval_s=max(housekeeping_interval_s, 1.0)),
     )

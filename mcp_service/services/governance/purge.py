@@ -1,7 +1,8 @@
 """Hard deletion of turns, sessions and documents in the vector store AND the database.
 
-Order: vectors first, then rows. If the vector store fails, the rows stay (and are
-retried by the next run), so no vector ever outlives its row. Each database step
+Order: vectors first, then rows (and the session's remembered Idempotency-Key answers,
+which may quote them). If the vector store fails, the rows stay (and are retried by the
+next run), so no vector ever outlives its row. Each database step
 re-reads the session under its row lock and skips it if it went under legal hold
 meanwhile; a vector removed for a turn that then survives is re-embedded by a job.
 """
@@ -137,6 +138,7 @@ class Purger:
                 return Counts()
             summaries = await uow.summaries.delete_session(tenant_id, sid)
             turns = await uow.turns.delete_session(tenant_id, sid)
+            await uow.idempotency.forget_session(tenant_id, sid)  # answers quoting the turns
             await uow.sessions.delete(tenant_id, sid)
             await uow.commit()
         self.deps.turn_cache.forget(tenant_id, sid)
@@ -160,6 +162,9 @@ class Purger:
                         await uow.commit()
                     return counts
                 counts.turns += await uow.purge.delete_turns(tenant_id, sid, part)
+                # Remembered answers may quote the deleted turns (an in-flight claim has no
+                # answer yet and is kept, so that its retries still run once).
+                await uow.idempotency.forget_session(tenant_id, sid, finished_only=True)
                 self.deps.turn_cache.forget(tenant_id, sid)  # (only memory: see turn_cache)
                 if i == len(parts) - 1:
                     from_seq = None if spec.include_summaries else plan.seqs[0]
@@ -167,6 +172,7 @@ class Purger:
                     counts.summaries += dropped
                     if dropped:
                         await uow.jobs.enqueue(SUMMARIZE, {"session_id": sid}, tenant_id=tenant_id)
+                    await uow.pii_vault.prune(tenant_id, sid)  # values only deleted turns held
                 await uow.commit()
         return counts
 

@@ -156,22 +156,25 @@ class RetentionService:
         self, policy: RetentionPolicy, purger: Purger, run_id: str, trigger: str
     ) -> Receipt:
         started, clock = self.deps.now(), time.monotonic()
-        cut = policy.spec.cutoffs(started)
         counts, errors = Counts(), []
+        cut: Cutoffs | None = None
         try:
+            cut = policy.spec.cutoffs(started)
             async for page in purger.plans(policy.tenant_id, policy.spec, cut):
                 for plan in page:
                     counts.add(await purger.execute(plan, policy.spec, cut))
         except Exception as exc:  # the receipt records any failure; the rest still runs
             errors.append(_describe("sessions", exc))
-        try:
-            counts.add(await purger.documents(policy.tenant_id, policy.spec, cut, dry_run=False))
-        except Exception as exc:  # as above
-            errors.append(_describe("documents", exc))
+        if cut is not None:
+            try:
+                docs = await purger.documents(policy.tenant_id, policy.spec, cut, dry_run=False)
+                counts.add(docs)
+            except Exception as exc:  # as above
+                errors.append(_describe("documents", exc))
         details = {
             "run_id": run_id,
             "trigger": trigger,
-            "cutoffs": cut.to_dict(),
+            "cutoffs": cut.to_dict() if cut is not None else None,
             "rules": policy.spec.to_dict(),
             "duration_ms": round((time.monotonic() - clock) * 1000, 2),
         }

@@ -50,6 +50,8 @@ class RetentionSweeper:
                 receipts.extend(await self.retention.run(tenant_id, trigger="schedule"))
             except RetentionBusy:
                 log.info("retention: tenant %s is being swept by another run", tenant_id)
+            except Exception:  # one tenant's failure never stops the sweep of the others
+                log.exception("retention: the sweep of tenant %s failed", tenant_id)
         return receipts
 
     async def run_forever(self, stop: asyncio.Event) -> None:

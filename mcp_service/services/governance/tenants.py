@@ -1,4 +1,5 @@
-"""Tenants: created by a superadmin, read and updated by their own admins."""
+"""Tenants: created by a superadmin, read by it and their own admins, updated only by
+their own admins."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from mcp_service.domain.errors import AlreadyExists, Forbidden, InvalidInput, No
 from mcp_service.domain.model import JSON, ContextPolicy, Tenant
 from mcp_service.domain.repositories import UnitOfWorkFactory
 
-SETTINGS = ("system_prompt", "policy")
+SETTINGS = ("system_prompt", "policy", "pii_redaction")
 
 
 def check_settings(settings: JSON) -> JSON:
@@ -51,7 +52,14 @@ class TenantService:
     async def update(
         self, operator: Operator, tenant_id: str, name: str | None, settings: JSON | None
     ) -> Tenant:
+        """A tenant's own admins change its name and settings (its system prompt and
+        context policy); a superadmin of another tenant may read them, not rewrite them."""
         current = await self.get(operator, tenant_id)
+        if tenant_id != operator.tenant_id:
+            raise Forbidden(
+                f"tenant {tenant_id!r}'s name and settings are changed by its own admins",
+                field="tenant_id",
+            )
         updated = replace(
             current,
             name=name or current.name,

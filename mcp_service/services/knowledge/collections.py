@@ -55,6 +55,7 @@ class IngestLimits:
     batch_chunks: int = 256  # chunks per embedding batch
     sync_max_documents: int = 32  # more documents in one request → background job
     sync_max_bytes: int = 2 * 1024 * 1024  # more uploaded bytes in one request → job
+    job_lease_s: float = 60.0  # a job's lease, kept alive while it runs; resumed after a crash
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class KnowledgeService:
         self.parser = parser
         self.limits = limits or IngestLimits()
         self.pipeline = IngestPipeline(deps, parser, batch_chunks=self.limits.batch_chunks)
-        self.jobs = IngestJobs(deps, self.pipeline)
+        self.jobs = IngestJobs(deps, self.pipeline, lease_s=self.limits.job_lease_s)
 
     async def create_collection(
         self, tenant_id: str, name: str, description: str | None

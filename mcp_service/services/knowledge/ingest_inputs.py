@@ -18,6 +18,7 @@ from mcp_service.domain.documents import (
     ParsedDocument,
     fingerprint,
 )
+from mcp_service.domain.inputs import MAX_EXTERNAL_ID_CHARS, unstorable
 from mcp_service.domain.model import JSON
 from mcp_service.domain.ports import DocumentParser
 
@@ -89,6 +90,19 @@ class Candidate:
     def failed(self, error: str) -> Candidate:
         return replace(self, error=error, parsed=None, data=None)
 
+    def checked(self) -> Candidate:
+        """Failed (alone) if its external id cannot be stored."""
+        eid = self.external_id
+        if self.error is not None or eid is None:
+            return self
+        if len(eid) > MAX_EXTERNAL_ID_CHARS:
+            limit = MAX_EXTERNAL_ID_CHARS
+            return self.failed(
+                f"{self.source}: external id of {len(eid)} characters (at most {limit})"
+            )
+        why = unstorable(eid)
+        return self.failed(f"{self.source}: external id contains {why}") if why else self
+
     def to_json(self) -> JSON:
         """Everything but raw file bytes: parse first (`with_parsed`) to keep a file."""
         if self.data is not None:
@@ -144,7 +158,7 @@ def document_candidates(docs: Sequence[DocumentInput], parser: DocumentParser) -
                 title=doc.title or parsed.title,
                 fmt=doc.format,
                 parsed=parsed,
-            )
+            ).checked()
         )
     return out
 
@@ -164,7 +178,7 @@ def file_candidates(files: Sequence[FileInput], parser: DocumentParser) -> list[
             out.extend(_batch_candidates(file, fmt, parser))
         else:
             out.append(replace(base, metadata=_file_metadata(file, fmt), fmt=fmt, data=file.data))
-    return out
+    return [c.checked() for c in out]
 
 
 def parse_candidate(candidate: Candidate, parser: DocumentParser) -> Candidate:

@@ -9,8 +9,12 @@ place in it, vectors written by the crashed attempt are overwritten, not duplica
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,8 +33,9 @@ from mcp_service.services.knowledge.ingest_pipeline import (
 
 __all__ = ["INGEST", "IngestJobs", "LeaseLost", "Progress", "public_progress"]
 
+log = logging.getLogger(__name__)
 INGEST = "ingest"
-LEASE_S = 300.0  # renewed with every batch; a crashed worker's job is retried after this
+LEASE_S = 60.0  # kept alive while the job runs; a crashed worker's job is retried after it
 MAX_ERRORS_KEPT = 100
 CLEANUP_KEY = "_replaced_document_ids"  # internal: old vectors still to delete
 
@@ -75,9 +80,10 @@ def public_progress(progress: JSON | None) -> JSON | None:
 
 
 class IngestJobs:
-    def __init__(self, deps: Deps, pipeline: IngestPipeline) -> None:
+    def __init__(self, deps: Deps, pipeline: IngestPipeline, *, lease_s: float = LEASE_S) -> None:
         self.deps = deps
         self.pipeline = pipeline
+        self.lease_s = lease_s
 
     def handlers(self) -> dict[str, Callable[[Job], Awaitable[JSON | None]]]:
         return {INGEST: self.run}
@@ -120,7 +126,7 @@ class IngestJobs:
         started = time.monotonic() - progress.elapsed_s
 
         async def renew(uow: UnitOfWork) -> None:
-            until = self.deps.now() + timedelta(seconds=LEASE_S)
+            until = self.deps.now() + timedelta(seconds=self.lease_s)
             if not await uow.jobs.renew(job.id, job.attempts, until):
                 raise LeaseLost(f"job {job.id} was claimed by another worker")
 
@@ -136,15 +142,38 @@ class IngestJobs:
             replaced = [i.previous.id for i in batch.items if i.previous is not None]
             await uow.jobs.progress(job.id, {**progress.to_json(), CLEANUP_KEY: replaced})
 
-        await self.pipeline.run(
-            Run(
-                tenant_id,
-                collection,
-                candidates,
-                id_seed=job.id,
-                start=progress.documents_done,
-                in_transaction=in_transaction,
-                heartbeat=heartbeat,
-            )
+        run = Run(
+            tenant_id,
+            collection,
+            candidates,
+            id_seed=job.id,
+            start=progress.documents_done,
+            in_transaction=in_transaction,
+            heartbeat=heartbeat,
         )
+        async with self._kept_alive(heartbeat):
+            await self.pipeline.run(run)
         return progress.to_json()
+
+    @asynccontextmanager
+    async def _kept_alive(self, heartbeat: Callable[[], Awaitable[None]]) -> AsyncIterator[None]:
+        """Renew the lease every third of it while the job runs, however long one
+        embedding call takes — so the lease can be short and a crashed job resumes soon.
+        A renewal that fails stops renewing; the next batch's own renewal then raises."""
+
+        async def renew_forever() -> None:
+            while True:
+                await asyncio.sleep(self.lease_s / 3)
+                try:
+                    await heartbeat()
+                except Exception:  # LeaseLost or the database: the batch write decides
+                    log.warning("ingest job: lease renewal failed", exc_info=True)
+                    return
+
+        task = asyncio.create_task(renew_forever())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -196,3 +196,22 @@ def test_cli_bootstraps_the_first_admin_key(
             await engine.dispose()
 
     assert asyncio.run(check()) == ("ops", ("admin",))
+
+
+async def test_a_superadmin_does_not_rewrite_another_tenants_settings(
+    auth_client: httpx.AsyncClient, auth_container: Container
+) -> None:
+    root = bearer(await make_key(auth_container, "system", "admin"))
+    beta = bearer(await make_key(auth_container, "beta", "admin"))
+    pwned = await auth_client.patch("/v1/tenants/beta", json={"name": "pwned"}, headers=root)
+    assert pwned.status_code == 403, pwned.text
+    prompt = {"settings": {"system_prompt": "Obey the system tenant."}}
+    assert (
+        await auth_client.patch("/v1/tenants/beta", json=prompt, headers=root)
+    ).status_code == 403
+    seen = await auth_client.get("/v1/tenants/beta", headers=root)
+    assert seen.status_code == 200 and seen.json()["name"] == "beta"  # unchanged, still visible
+    own = await auth_client.patch("/v1/tenants/beta", json={"name": "Beta Ltd"}, headers=beta)
+    assert own.status_code == 200 and own.json()["name"] == "Beta Ltd"
+    mine = await auth_client.patch("/v1/tenants/system", json={"name": "Root"}, headers=root)
+    assert mine.status_code == 200

@@ -92,3 +92,32 @@ async def test_turns_per_import_batch_are_limited(
             assert r.status_code in (413, 422) and r.json()["field"] == "turns"
     finally:
         await built.aclose()
+
+
+async def test_made_up_keys_are_throttled_and_cannot_reset_a_real_keys_window(
+    client: httpx.AsyncClient, limited: Container
+) -> None:
+    """AUDIT LOW-4: the limit was keyed on the presented, unverified key, so every made-up
+    key had a fresh budget (401 forever, a key lookup each) and enough of them evicted
+    real clients' windows. Now failures are counted per address and the limit per
+    verified key."""
+    real = bearer(await make_key(limited, "acme", "chat"))
+    assert [(await client.get("/v1/sessions", headers=real)).status_code for _ in range(3)] == [
+        200,
+        200,
+        200,
+    ]
+    bogus = [
+        (await client.get("/v1/sessions", headers=bearer(f"mcp_fake{i}"))).status_code
+        for i in range(8)
+    ]
+    assert bogus == [401, 401, 401, 429, 429, 429, 429, 429]
+    # The real key verified a moment ago is not locked out by the address's failures,
+    # and its own window was not reset by the flood: still spent.
+    spent = await client.get("/v1/sessions", headers=real)
+    assert spent.status_code == 429 and "3 requests per minute" in spent.json()["detail"]
+    # A key this replica has not verified lately waits out the address's throttle.
+    fresh = await client.get(
+        "/v1/sessions", headers=bearer(await make_key(limited, "acme", "chat"))
+    )
+    assert fresh.status_code == 429 and "failed authentications" in fresh.json()["detail"]

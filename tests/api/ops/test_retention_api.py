@@ -21,6 +21,8 @@ INVALID = [
     ({"turn_max_age_days": 30, "scope": {"metadata": {"bad key": 1}}}, "scope.metadata"),
     ({"enabled": True}, "rules"),
     ({}, "rules"),
+    ({"turn_max_age_days": 4_000_000}, "turn_max_age_days"),
+    ({"max_turns_per_session": 2**63}, "max_turns_per_session"),
 ]
 
 
@@ -44,6 +46,27 @@ async def test_invalid_policies_are_422_naming_the_field(
         "/v1/retention-policies/..", json={"turn_max_age_days": 1}, headers=admin
     )
     assert bad_name.status_code in (404, 422)
+
+
+async def test_out_of_range_numbers_are_422_not_500(
+    auth_client: httpx.AsyncClient, admin: dict[str, str]
+) -> None:
+    headers = {**admin, "content-type": "application/json"}
+    for raw, field in [
+        ('{"turn_max_age_days": 1e400}', "turn_max_age_days"),  # inf once parsed
+        ('{"session_idle_days": 1e400, "enabled": true}', "session_idle_days"),
+    ]:
+        r = await auth_client.put("/v1/retention-policies/p", content=raw, headers=headers)
+        assert r.status_code == 422, (raw, r.text)
+        assert field in r.text
+    long = await auth_client.put(
+        "/v1/retention-policies/keep", json={"turn_max_age_days": 1_000_000}, headers=admin
+    )
+    assert long.status_code == 201, long.text
+    dry = await auth_client.post("/v1/retention-policies/keep/dry-run", headers=admin)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["turns"] == 0
+    assert dry.json()["time_range"]["turns_before"].startswith("0001-01-01")
 
 
 async def test_policy_crud_dry_run_run_and_receipts(

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from mcp_service.bootstrap import Container
 from mcp_service.domain.model import Summary
+from mcp_service.domain.retention import erasure_digest_matches
 from tests.api.ops.helpers import tenant_keys
 
 TURNS = {
@@ -34,7 +35,9 @@ async def test_forgetting_a_user_removes_only_that_users_data(
     ]
     for keys, sid, user, held in layout:
         r = await auth_client.post(
-            "/v1/sessions", json={"id": sid, "user_id": user, "legal_hold": held}, headers=keys.chat
+            "/v1/sessions",
+            json={"id": sid, "user_id": user, "legal_hold": held},
+            headers=keys.admin if held else keys.chat,
         )
         assert r.status_code == 201, r.text
         await auth_client.post(f"/v1/sessions/{sid}/turns", json=TURNS, headers=keys.chat)
@@ -58,7 +61,14 @@ async def test_forgetting_a_user_removes_only_that_users_data(
         "chunks": 0,
     }
     assert receipt["details"]["sessions_on_legal_hold"] == ["a-u1-held"]
-    assert receipt["details"]["user_id_sha256"] == hashlib.sha256(b"u1").hexdigest()
+    # The user id is not in the receipt, not even as a plain hash one could look up in a
+    # dictionary of e-mail addresses: a salted, slow hash that only proves a given id.
+    assert "user_id_sha256" not in receipt["details"]
+    assert hashlib.sha256(b"u1").hexdigest() not in str(receipt)
+    digest = receipt["details"]["user_id_digest"]
+    assert digest.startswith("scrypt$") and "u1" not in digest.split("$")
+    assert erasure_digest_matches(digest, "u1")
+    assert not erasure_digest_matches(digest, "u2")
     assert receipt["details"]["usage_events_detached"] == 1
 
     for sid in ("a-u1-1", "a-u1-2"):

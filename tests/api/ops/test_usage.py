@@ -55,7 +55,7 @@ async def test_usage_by_session_user_and_day(
     )
     assert [x["key"] for x in rest.json()["items"]] == ["s2"]
 
-    bad = await auth_client.get("/v1/usage?group_by=week", headers=a.admin)
+    bad = await auth_client.get("/v1/usage?group_by=colour", headers=a.admin)
     assert bad.status_code == 422
     bad_date = await auth_client.get("/v1/usage?from=yesterday", headers=a.admin)
     assert bad_date.status_code == 422 and bad_date.json()["field"] == "from"

@@ -1,16 +1,10 @@
-"""Synthetic long conversations with planted facts, for the context-quality benchmark.
-
-Each user has several sessions spread over weeks. Early on, the user states facts
-(in one of several phrasings); some facts later change; distractor turns state similar
-facts about other things. At the end, questions (paraphrased, sharing few words with the
-statement) need those facts. Evidence = the turn that states the current value.
-"""
+"""Chat text for the load benchmarks (overhead, soak): filler turns, and facts with the
+questions that ask for them. The context-quality benchmark has its own, richer data
+(benchmarks/conversations/)."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -172,82 +166,3 @@ DECOYS = (
     "Wednesday at 4",
     "LX 2231",
 )
-
-
-@dataclass
-class Question:
-    session_id: str
-    text: str
-    answer: str
-    evidence_seq: int
-    kind: str
-    changed: bool
-
-
-@dataclass
-class SessionScript:
-    session_id: str
-    user_id: str
-    turns: list[tuple[str, str, datetime]] = field(default_factory=list)  # role, text, time
-
-
-def _say(script: SessionScript, role: str, text: str, when: datetime) -> int:
-    script.turns.append((role, text, when))
-    return len(script.turns)  # the seq this turn will get
-
-
-def generate(
-    seed: int = 7, sessions: int = 6, turns_per_session: int = 300, facts_per_session: int = 5
-) -> tuple[list[SessionScript], list[Question]]:
-    """Build sessions and the questions that end them (asked via /context, not stored)."""
-    rng = random.Random(seed)
-    scripts: list[SessionScript] = []
-    questions: list[Question] = []
-    start = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-    for s in range(sessions):
-        script = SessionScript(f"bench-{seed}-{s}", f"user-{seed}-{s % 2}")
-        kinds = rng.sample(FACTS, facts_per_session)
-        exchanges = turns_per_session // 2  # one user turn and one reply each
-        plant_at = sorted(rng.sample(range(2, exchanges * 2 // 3), facts_per_session))
-        change_at = {
-            k.key: rng.randrange(exchanges * 2 // 3, exchanges - 10)
-            for k in kinds
-            if k.updates and rng.random() < 0.6
-        }
-        distract_at = set(rng.sample(range(1, exchanges - 5), facts_per_session * 3))
-        planted: dict[str, tuple[str, int, bool]] = {}
-        when = start + timedelta(days=10 * s)
-        i = 0
-        while len(script.turns) < turns_per_session:
-            when += timedelta(minutes=rng.randint(1, 90))
-            seq = len(script.turns) + 1
-            kind = next((k for k, p in zip(kinds, plant_at, strict=True) if p == i), None)
-            changed = next((k for k in kinds if change_at.get(k.key) == i), None)
-            if kind is not None:
-                value = rng.choice(kind.values)
-                _say(script, "user", rng.choice(kind.statements).format(v=value), when)
-                planted[kind.key] = (value, seq, False)
-            elif changed is not None and changed.key in planted:
-                old = planted[changed.key][0]
-                value = rng.choice([v for v in changed.values if v != old])
-                _say(script, "user", rng.choice(changed.updates).format(v=value), when)
-                planted[changed.key] = (value, seq, True)
-            elif i in distract_at:
-                k = rng.choice(FACTS)
-                _say(script, "user", rng.choice(k.distractors).format(d=rng.choice(DECOYS)), when)
-            else:
-                _say(script, "user", rng.choice(FILLER_USER), when)
-            when += timedelta(seconds=rng.randint(5, 40))
-            detail = " ".join(rng.sample(ASSISTANT_DETAIL, rng.randint(2, 4)))
-            _say(script, "assistant", f"{rng.choice(FILLER_ASSISTANT)} {detail}", when)
-            i += 1
-        for k in kinds:
-            if k.key in planted:
-                value, seq, was_changed = planted[k.key]
-                questions.append(
-                    Question(
-                        script.session_id, rng.choice(k.questions), value, seq, k.key, was_changed
-                    )
-                )
-        scripts.append(script)
-    return scripts, questions

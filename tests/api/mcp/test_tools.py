@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import httpx
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_service.config import Settings
-from tests.live_server import LiveServer, make_key
+from tests.api.mcp.support import call, make_key
+from tests.live_server import LiveServer
 
 TOOLS = {
     "search_knowledge",
@@ -22,20 +19,6 @@ TOOLS = {
     "list_sessions",
     "get_summary",
 }
-
-
-@pytest.fixture
-def auth_live(settings: Settings, real_embedder: object) -> Iterator[LiveServer]:
-    required = settings.model_copy(update={"auth": "required"})
-    with LiveServer(required, real_embedder) as server:
-        yield server
-
-
-async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
-    result = await client.call_tool(tool, arguments)
-    assert not result.is_error, result.content
-    assert isinstance(result.structured_content, dict)
-    return result.structured_content
 
 
 async def test_agent_uses_every_tool_with_an_api_key(auth_live: LiveServer) -> None:

@@ -1,0 +1,148 @@
+"""Who talks: names, and the slot values their lives are made of."""
+
+from __future__ import annotations
+
+FIRST_NAMES = (
+    "Caroline",
+    "Melanie",
+    "Jolene",
+    "Deborah",
+    "Gina",
+    "Jon",
+    "Andrew",
+    "Audrey",
+    "Nate",
+    "Tim",
+    "Maria",
+    "Joanna",
+    "Evan",
+    "Sam",
+    "Calvin",
+    "Dave",
+    "James",
+    "John",
+    "Priya",
+    "Hiro",
+    "Lucia",
+    "Omar",
+    "Ingrid",
+    "Tomasz",
+    "Aisha",
+    "Bruno",
+    "Keiko",
+    "Felix",
+    "Nadia",
+    "Rafael",
+    "Sofia",
+    "Viktor",
+    "Leila",
+    "Marcus",
+    "Elena",
+    "Kwame",
+    "Freya",
+    "Diego",
+)
+OTHER_PEOPLE = (
+    "Priya",
+    "Tom",
+    "Aunt Rosa",
+    "Becca",
+    "my cousin Luis",
+    "Mr. Haddad",
+    "Jenna",
+    "Kofi",
+    "Grandpa Walt",
+    "my neighbour Ines",
+    "Ravi",
+    "Dana",
+    "Marco",
+    "my coworker Beth",
+)
+CITIES = (
+    "Lisbon",
+    "Kyoto",
+    "Reykjavik",
+    "Montreal",
+    "Edinburgh",
+    "Oaxaca",
+    "Seville",
+    "Tallinn",
+    "Hanoi",
+    "Porto",
+    "Vancouver",
+    "Krakow",
+    "Cape Town",
+    "Marrakesh",
+    "Bergen",
+    "Ljubljana",
+)
+HOME_TOWNS = (
+    "Portland",
+    "Denver",
+    "Austin",
+    "Madison",
+    "Asheville",
+    "Boise",
+    "Tucson",
+    "Burlington",
+    "Duluth",
+    "Savannah",
+    "Spokane",
+    "Eugene",
+)
+DOG_NAMES = ("Biscuit", "Pepper", "Juniper", "Waffles", "Ziggy", "Maple", "Otis", "Noodle")
+CAT_NAMES = ("Pickle", "Mochi", "Sardine", "Clementine", "Basil", "Tofu", "Marzipan")
+WORKPLACES = (
+    "the bakery on Elm Street",
+    "the city library",
+    "a small design studio",
+    "the children's hospital",
+    "a bike repair shop",
+    "the botanical garden",
+    "a logistics startup",
+    "the community college",
+    "a vet clinic",
+    "the public radio station",
+)
+CARS = ("Subaru Outback", "Honda Civic", "Ford Fiesta", "Toyota Prius", "Kia Soul", "VW Golf")
+BOOKS = (
+    "The Overstory",
+    "Piranesi",
+    "Educated",
+    "Circe",
+    "The Remains of the Day",
+    "Braiding Sweetgrass",
+    "Klara and the Sun",
+    "A Gentleman in Moscow",
+    "The Midnight Library",
+    "Project Hail Mary",
+)
+INSTRUMENTS = ("ukulele", "cello", "banjo", "piano", "violin", "bass guitar", "harmonica")
+DISHES = (
+    "a lentil curry",
+    "shakshuka",
+    "mushroom risotto",
+    "pho",
+    "a sourdough loaf",
+    "banana bread",
+    "pierogi",
+    "a big pot of chili",
+    "paella",
+    "dumplings",
+)
+SHOWS = (
+    "The Bear",
+    "Severance",
+    "Slow Horses",
+    "Bluey",
+    "Great British Bake Off",
+    "Shogun",
+    "Only Murders in the Building",
+    "Planet Earth",
+    "Abbott Elementary",
+    "Ted Lasso",
+)
+RACES = ("Riverside Half Marathon", "Harbour 10K", "Lakeshore Trail Run", "Turkey Trot 5K")
+CLASSES = ("pottery", "salsa", "watercolor", "rock climbing", "improv", "woodworking", "yoga")
+PLANTS = ("tomatoes", "basil", "sunflowers", "strawberries", "zucchini", "peppers")
+CHARITIES = ("the animal shelter", "the food bank", "a literacy program", "the youth center")
