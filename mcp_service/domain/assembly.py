@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from mcp_service.domain import sections as render
 from mcp_service.domain import tool_calls
-from mcp_service.domain.budget import check_mandatory, pick_in_order, share
+from mcp_service.domain.budget import Picked, check_mandatory, pick_in_order, share
 from mcp_service.domain.model import JSON, ChunkHit, ContextPolicy, Message, Summary, Turn
 from mcp_service.domain.ports import TokenCounter
 from mcp_service.domain.report import ReportBuilder
@@ -118,49 +118,11 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     """Assemble the prompt within `inp.budget` tokens and report how it was spent."""
     a = _Assembler(inp, counter)
     policy = inp.policy
-    system_msg = Message("system", render.system_text(inp.system_prompt, inp.now))
-    new_msgs = list(inp.new_messages) or [Message("user", inp.message)]
-    system_tokens = a.message_tokens(system_msg)
-    message_tokens = sum(a.message_tokens(m) for m in new_msgs)
-    remaining = check_mandatory(
-        system_tokens + message_tokens + counter.prompt_overhead(), inp.budget
-    )
-    a.report.fixed("system", system_tokens, ["system_prompt"])
-    a.report.fixed("message", message_tokens, ["new_message"])
-
-    newest_first = list(reversed(inp.history))
-    if policy.strategy == "sliding_window" and policy.window_turns is not None:
-        outside = newest_first[policy.window_turns :]
-        newest_first = newest_first[: policy.window_turns]
-        a.report.drop_turns(outside, "outside sliding window")
-
-    # A minimum of recent turns comes before any optional section.
-    min_pick = pick_in_order(
-        newest_first[: policy.min_recent_turns], a.turn_cost, remaining, contiguous=True
-    )
+    system_msg, new_msgs, remaining = _mandatory(a)
+    min_pick, rest_candidates = _minimum_recent(a, remaining)
     remaining -= min_pick.tokens
-    rest_candidates = newest_first[len(min_pick.items) :]
-    if min_pick.dropped:
-        rest_candidates = []  # a gap would appear: stop the window here
-        a.report.drop_turns(min_pick.dropped + newest_first[policy.min_recent_turns :], "budget")
-
-    state_lines = render.state_lines(inp.state)
-    state_allow = min(policy.state_max_tokens, remaining)
-    kept, lost, state_tokens = a.fit_items(
-        state_lines,
-        lambda kv: kv[1],
-        lambda kvs: render.state_text([kv[1] for kv in kvs]),
-        state_allow,
-    )
-    remaining -= state_tokens
-    a.report.section(
-        "state",
-        state_allow,
-        state_tokens,
-        [k for k, _ in kept],
-        [{"id": k, "reason": "budget"} for k, _ in lost],
-    )
-    pool = remaining
+    state, state_tokens = _state(a, remaining)
+    pool = remaining - state_tokens
 
     history_cost = sum(a.turn_cost(t) for t in rest_candidates)
     fits_all = (
@@ -176,42 +138,85 @@ def assemble(inp: ContextInputs, counter: TokenCounter) -> AssembledContext:
     )
     a.report.knowledge(knowledge_allow, knowledge_tokens, hits, lost_hits, inp.knowledge_status)
 
-    used_before_recall = summary_tokens + knowledge_tokens
-    recall_room = pool - used_before_recall
+    recall_room = pool - summary_tokens - knowledge_tokens
     recall_fraction = min(policy.recall_share, FOLLOW_UP_RECALL_SHARE if inp.follow_up else 1.0)
     recall_allow = share(recall_room, recall_fraction) if not fits_all else 0
     recalled, window, recall_tokens = _recall_and_window(
-        a,
-        inp,
-        rest_candidates,
-        min_pick.items,
-        recall_allow,
-        pool - used_before_recall,
-        fits_all,
+        a, inp, rest_candidates, min_pick.items, recall_allow, recall_room, fits_all
     )
     recent_turns = list(reversed(min_pick.items + window.items))
     a.report.section(
         "recent",
-        pool - used_before_recall - recall_tokens + min_pick.tokens,
+        recall_room - recall_tokens + min_pick.tokens,
         min_pick.tokens + window.tokens,
         [t.seq for t in recent_turns],
         [],
     )
     a.report.drop_turns(window.dropped, "budget")
 
-    messages = [system_msg]
-    if kept:
-        messages.append(render.reference(render.state_text([kv[1] for kv in kept])))
-    if summary_msg is not None:
-        messages.append(summary_msg)
-    if hits:
-        messages.append(render.reference(render.knowledge_text(hits)))
-    if recalled:
-        messages.append(render.reference(render.recall_text(recalled, inp.session_id)))
+    references = [
+        render.state_text([line for _, line in state]) if state else None,
+        summary_msg.content if summary_msg is not None else None,
+        render.knowledge_text(hits) if hits else None,
+        render.recall_text(recalled, inp.session_id) if recalled else None,
+    ]
+    messages = [system_msg, *(render.reference(text) for text in references if text)]
     messages.extend(tool_calls.render(recent_turns, render.turn_message))
     messages.extend(new_msgs)
     total = a.report.finish(counter.prompt_overhead())
     return AssembledContext(messages, a.report.data, total)
+
+
+def _mandatory(a: _Assembler) -> tuple[Message, list[Message], int]:
+    """The system prompt and the new message(s), which never drop; what they leave."""
+    inp = a.inp
+    system_msg = Message("system", render.system_text(inp.system_prompt, inp.now))
+    new_msgs = list(inp.new_messages) or [Message("user", inp.message)]
+    system_tokens = a.message_tokens(system_msg)
+    message_tokens = sum(a.message_tokens(m) for m in new_msgs)
+    remaining = check_mandatory(
+        system_tokens + message_tokens + a.counter.prompt_overhead(), inp.budget
+    )
+    a.report.fixed("system", system_tokens, ["system_prompt"])
+    a.report.fixed("message", message_tokens, ["new_message"])
+    return system_msg, new_msgs, remaining
+
+
+def _minimum_recent(a: _Assembler, remaining: int) -> tuple[Picked[Turn], list[Turn]]:
+    """`min_recent_turns` come before any optional section; returns them and the older
+    turns that the window may still take (none when the minimum did not fit whole)."""
+    policy = a.inp.policy
+    newest_first = list(reversed(a.inp.history))
+    if policy.strategy == "sliding_window" and policy.window_turns is not None:
+        outside = newest_first[policy.window_turns :]
+        newest_first = newest_first[: policy.window_turns]
+        a.report.drop_turns(outside, "outside sliding window")
+    min_pick = pick_in_order(
+        newest_first[: policy.min_recent_turns], a.turn_cost, remaining, contiguous=True
+    )
+    if min_pick.dropped:  # a gap would appear: stop the window here
+        a.report.drop_turns(min_pick.dropped + newest_first[policy.min_recent_turns :], "budget")
+        return min_pick, []
+    return min_pick, newest_first[len(min_pick.items) :]
+
+
+def _state(a: _Assembler, remaining: int) -> tuple[list[tuple[str, str]], int]:
+    """The session state lines that fit `state_max_tokens`, and their tokens."""
+    allowance = min(a.inp.policy.state_max_tokens, remaining)
+    kept, lost, tokens = a.fit_items(
+        render.state_lines(a.inp.state),
+        lambda kv: kv[1],
+        lambda kvs: render.state_text([kv[1] for kv in kvs]),
+        allowance,
+    )
+    a.report.section(
+        "state",
+        allowance,
+        tokens,
+        [k for k, _ in kept],
+        [{"id": k, "reason": "budget"} for k, _ in lost],
+    )
+    return kept, tokens
 
 
 def _summary(
