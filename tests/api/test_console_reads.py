@@ -127,6 +127,41 @@ async def test_history_newest_first_and_one_reply_with_its_report(
     missing = await client.get("/v1/sessions/h/turns/99")
     assert missing.status_code == 404 and missing.json()["field"] == "seq"
     assert (await client.get("/v1/sessions/nope/turns/1")).status_code == 404
+    for bad in ("0", "-1", str(2**31), str(2**70)):
+        r = await client.get(f"/v1/sessions/h/turns/{bad}")
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path.seq", (bad, r.text)
+
+
+async def test_newest_first_history_with_the_turns_a_regenerate_superseded(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {"X-Session-Id": "regen"}
+    body = {"model": "fake-model", "messages": [{"role": "user", "content": "Capital of France?"}]}
+    for _ in range(2):  # the second time is a regenerate: the first reply is superseded
+        r = await client.post("/v1/chat/completions", json=body, headers=headers)
+        assert r.status_code == 200, r.text
+
+    async def newest_first(**params: object) -> list[tuple[int, str, bool]]:
+        query = {"order": "desc", **params}
+        page = (await client.get("/v1/sessions/regen/turns", params=query)).json()
+        return [(t["seq"], t["role"], t["superseded_at"] is not None) for t in page["items"]]
+
+    assert await newest_first() == [(3, "assistant", False), (1, "user", False)]
+    everything = await newest_first(include_superseded="true")
+    assert everything == [(3, "assistant", False), (2, "assistant", True), (1, "user", False)]
+    first_page = (
+        await client.get(
+            "/v1/sessions/regen/turns",
+            params={"order": "desc", "limit": 1, "include_superseded": "true"},
+        )
+    ).json()
+    older = await newest_first(include_superseded="true", cursor=first_page["next_cursor"])
+    assert older == everything[1:]
+    replaced = (await client.get("/v1/sessions/regen/turns/2")).json()
+    assert replaced["superseded_at"] is not None and replaced["report"] is not None
+    memory = (await client.get("/v1/sessions/regen")).json()["memory"]
+    listed = (await client.get("/v1/sessions", params={"include": "memory", "q": "regen"})).json()
+    assert memory["turns"] == listed["items"][0]["memory"]["turns"] == 2  # current turns only
 
 
 async def test_documents_chunks_and_ingest_jobs(

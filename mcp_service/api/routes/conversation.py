@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mcp_service.api import idempotency as idem
@@ -80,7 +80,10 @@ async def list_turns(
 
 @router.get("/turns/{seq}")
 async def get_turn(
-    session_id: str, seq: int, principal: ChatPrincipal, c: ContainerDep
+    session_id: str,
+    principal: ChatPrincipal,
+    c: ContainerDep,
+    seq: int = Path(ge=1, le=MAX_SEQ),
 ) -> dict[str, Any]:
     """One turn; a recorded reply carries `report`, the context it was built from."""
     turn, report = await c.sessions.turn_with_report(principal.tenant_id, session_id, seq)
