@@ -5,6 +5,7 @@
 import { api, storedKey, storedMe, storeKey, storeMe } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
 import * as admin from "./pages/admin.js";
+import * as audit from "./pages/audit.js";
 import * as knowledge from "./pages/knowledge.js";
 import * as retention from "./pages/retention.js";
 import * as session from "./pages/session.js";
@@ -19,6 +20,7 @@ const PAGES = {
   retention: { title: "Retention", role: "admin", module: retention },
   usage: { title: "Usage", role: "admin", module: usage },
   admin: { title: "Keys & tenants", role: "admin", module: admin },
+  audit: { title: "Audit & quotas", role: "admin", module: audit },
 };
 
 const state = { me: null, current: null, generation: 0, controller: null };

@@ -3,7 +3,7 @@
 // what was included and what was dropped, and why, with links to the turns and chunks.
 
 import { seg } from "./api.js";
-import { h, num, routeTo } from "./dom.js";
+import { badge, h, num, routeTo } from "./dom.js";
 
 const KNOWN = ["system", "state", "summary", "knowledge", "recall", "recent", "message"];
 const LABELS = {
@@ -119,10 +119,23 @@ function allocationRow(name, s) {
   );
 }
 
+/** Why a section is empty or short ("below relevance floor (best 0.12 < 0.3)", "skipped: …"). */
+function statusLine(s) {
+  if (!s.status || s.status === "ok") return null;
+  return h("p", { class: "section-status", dataset: { status: s.status } }, "status: ", h("strong", {}, s.status));
+}
+
+/** What in the new message steered recall: a speaker it names, a time, "latest", a follow-up. */
+function cuesLine(s) {
+  const cues = Array.isArray(s.cues) ? s.cues : [];
+  if (!cues.length) return null;
+  return h("p", { class: "cues" }, "steered by the message: ", cues.map((c) => [badge(String(c), "cue"), " "]));
+}
+
 function sectionDetail(name, s, sessionId) {
   const included = s.included || [];
   const dropped = s.dropped || [];
-  if (!included.length && !dropped.length && !s.status) return null;
+  if (!included.length && !dropped.length && !s.status && !(s.cues || []).length) return null;
   const inList =
     name === "recent" && included.every((x) => typeof x === "number")
       ? included.length
@@ -134,8 +147,10 @@ function sectionDetail(name, s, sessionId) {
   const more = s.dropped_count !== undefined && s.dropped_count > dropped.length ? s.dropped_count - dropped.length : 0;
   return h(
     "details",
-    { class: "section-detail", dataset: { section: name }, open: dropped.length > 0 || undefined },
+    { class: "section-detail", dataset: { section: name }, open: dropped.length > 0 || (s.cues || []).length > 0 || undefined },
     h("summary", {}, h("span", { class: `swatch ${colour(name)}` }), label(name), h("span", { class: "muted" }, ` · ${included.length} in, ${s.dropped_count ?? dropped.length} out${s.status && s.status !== "ok" ? ` · ${s.status}` : ""}`)),
+    statusLine(s),
+    cuesLine(s),
     inList,
     dropped.length
       ? h(

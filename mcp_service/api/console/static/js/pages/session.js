@@ -1,31 +1,81 @@
-// One session: the turns as a conversation (newest page first, older on demand), the
-// current summary and state, the context any reply was built from, and a preview box
-// that runs /context for a new message and draws the same picture.
+// One session: the turns as a conversation (newest page first, older on demand; turns a
+// regenerate or an edit superseded too, struck through), tool calls and the tool turns
+// that answer them, the current summary and state, the context any reply was built from,
+// and a preview box that runs /context for a new message and draws the same picture.
 
 import { ApiError, get, post, seg } from "../api.js";
-import { budgetPicture } from "../budget.js";
+import { budgetPicture, turnLink } from "../budget.js";
 import { badge, clear, errorBox, h, kv, num, when } from "../dom.js";
 
 const PAGE = 50;
+// Shown on their own (the calls, the call answered); the rest of a turn's metadata as is.
+const TOOL_KEYS = ["tool_calls", "tool_call_id"];
 
 function statusBadge(status) {
   if (!status || status === "complete") return null;
   return badge(status, `status status-${status.replace(/[^a-z0-9_-]/gi, "")}`);
 }
 
-function turnView(turn, onInspect) {
-  const meta = Object.keys(turn.metadata || {}).length
-    ? h("details", { class: "meta" }, h("summary", {}, "metadata"), kv(turn.metadata))
+function supersededBadge(turn) {
+  if (!turn.superseded_at) return null;
+  const title = `replaced by a regenerate or an edit at ${when(turn.superseded_at)}; no longer in any context`;
+  return h("span", { class: "badge superseded", title }, "superseded");
+}
+
+const toolCalls = (turn) =>
+  turn.role === "assistant" && Array.isArray((turn.metadata || {}).tool_calls) ? turn.metadata.tool_calls : [];
+
+/** The calls an assistant turn made: name(arguments) and the call id, as text. */
+function callsView(calls) {
+  if (!calls.length) return null;
+  return h(
+    "ul",
+    { class: "tool-calls" },
+    calls.map((call) => {
+      const fn = (call && call.function) || {};
+      const args = typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {});
+      return h(
+        "li",
+        { class: "tool-call", dataset: { call: String((call && call.id) || "") } },
+        badge("tool call", "tool-call-badge"),
+        " ",
+        h("code", {}, `${fn.name || "?"}(${args})`),
+        call && call.id ? h("span", { class: "muted" }, ` · ${call.id}`) : null,
+      );
+    }),
+  );
+}
+
+/** A tool turn's answered call, linked to the turn that made it when that one is loaded. */
+function answerView(turn, callers) {
+  const id = turn.role === "tool" ? (turn.metadata || {}).tool_call_id : null;
+  if (!id) return null;
+  const caller = callers.get(String(id));
+  return h(
+    "p",
+    { class: "tool-answer", dataset: { answers: String(id) } },
+    "answers call ",
+    h("code", {}, String(id)),
+    caller ? [" of ", turnLink(turn.session_id, caller)] : null,
+  );
+}
+
+function turnView(turn, onInspect, callers = new Map()) {
+  const shownMeta = Object.fromEntries(Object.entries(turn.metadata || {}).filter(([k]) => !TOOL_KEYS.includes(k)));
+  const meta = Object.keys(shownMeta).length
+    ? h("details", { class: "meta" }, h("summary", {}, "metadata"), kv(shownMeta))
     : null;
+  const calls = toolCalls(turn);
+  for (const call of calls) if (call && call.id) callers.set(String(call.id), turn.seq);
   const usage = turn.usage
     ? h("span", { class: "muted", title: JSON.stringify(turn.usage) }, ` · prompt ${num(turn.usage.prompt_tokens)}`)
     : null;
   return h(
     "article",
     {
-      class: `turn role-${turn.role}`,
+      class: `turn role-${turn.role}${turn.superseded_at ? " superseded" : ""}${calls.length ? " calls-tools" : ""}`,
       id: `turn-${turn.seq}`,
-      dataset: { seq: String(turn.seq), role: turn.role, status: turn.status || "" },
+      dataset: { seq: String(turn.seq), role: turn.role, status: turn.status || "", superseded: turn.superseded_at ? "1" : "" },
     },
     h(
       "header",
@@ -33,6 +83,7 @@ function turnView(turn, onInspect) {
       h("a", { class: "seq", href: `#/sessions/${seg(turn.session_id)}?turn=${turn.seq}` }, `#${turn.seq}`),
       badge(turn.name ? `${turn.role} · ${turn.name}` : turn.role, `role role-${turn.role}`),
       statusBadge(turn.status),
+      supersededBadge(turn),
       h("span", { class: "muted" }, ` ${when(turn.created_at)} · ${num(turn.token_count)} tokens`),
       turn.model ? h("span", { class: "muted" }, ` · ${turn.model}`) : null,
       usage,
@@ -40,7 +91,9 @@ function turnView(turn, onInspect) {
         ? h("button", { type: "button", class: "link inspect", onclick: () => onInspect(turn.seq) }, "context")
         : null,
     ),
-    h("div", { class: "content" }, turn.content),
+    turn.content || !calls.length ? h("div", { class: "content" }, turn.content) : null,
+    callsView(calls),
+    answerView(turn, callers),
     meta,
   );
 }
@@ -146,6 +199,7 @@ async function inspect(panel, sessionId, seq, fetched) {
     { class: "muted" },
     `turn #${turn.seq} · ${turn.role} · ${when(turn.created_at)} · ${num(turn.token_count)} tokens`,
     turn.status !== "complete" ? [" · ", statusBadge(turn.status)] : null,
+    turn.superseded_at ? [" · ", supersededBadge(turn)] : null,
   );
   const body = turn.report
     ? budgetPicture(turn.report, { sessionId, title: `Context of reply #${turn.seq}` })
@@ -156,17 +210,19 @@ async function inspect(panel, sessionId, seq, fetched) {
   if (el) el.classList.add("selected");
 }
 
-const turnsPage = (sessionId, cursor) => get(`/v1/sessions/${seg(sessionId)}/turns`, { order: "desc", limit: PAGE, cursor });
+const turnsPage = (sessionId, cursor) =>
+  get(`/v1/sessions/${seg(sessionId)}/turns`, { order: "desc", limit: PAGE, cursor, include_superseded: true });
 
 function conversation(list, sessionId, first, onInspect) {
   let cursor = null;
+  const callers = new Map(); // tool call id → seq of the turn that made it
   const more = h("button", { type: "button", class: "older" }, "Load older turns");
   const loadPage = async (ready) => {
     more.disabled = true;
     const page = ready || (await turnsPage(sessionId, cursor));
     cursor = page.next_cursor;
     const turns = page.items.map((t) => ({ ...t, session_id: sessionId })).reverse();
-    more.after(...turns.map((t) => turnView(t, onInspect)));
+    more.after(...turns.map((t) => turnView(t, onInspect, callers)));
     more.hidden = !cursor;
     more.disabled = false;
     return page.items;
@@ -180,7 +236,9 @@ export async function render(root, ctx) {
   const sessionId = ctx.params[0];
   const newestPage = turnsPage(sessionId, null);
   // The reply to show: the one asked for, else the newest reply; fetched as soon as known.
-  const wanted = newestPage.then((p) => Number(ctx.query.turn) || (p.items.find((t) => t.role === "assistant") || {}).seq);
+  const wanted = newestPage.then(
+    (p) => Number(ctx.query.turn) || (p.items.find((t) => t.role === "assistant" && !t.superseded_at) || {}).seq,
+  );
   const shown = wanted.then((seq) => (seq ? oneTurn(sessionId, seq) : null));
   wanted.catch(() => null); // a failed page is reported by the Promise.all below
   shown.catch(() => null); // inspect() reports it

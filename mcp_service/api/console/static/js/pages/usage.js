@@ -18,8 +18,10 @@ function days(from, to, items) {
   return out;
 }
 
+// `cost` is null unless MCP_MODEL_PRICES prices the models (in that table's unit).
+const cost = (i) => (i.cost === null || i.cost === undefined ? "" : ` · cost ${Number(i.cost).toFixed(4)}`);
 const top = (items) =>
-  items.map((i) => ({ label: i.key || "(none)", value: i.total_tokens, note: `${num(i.calls)} calls · ${num(i.prompt_tokens)} in / ${num(i.completion_tokens)} out` }));
+  items.map((i) => ({ label: i.key || "(none)", value: i.total_tokens, note: `${num(i.calls)} calls · ${num(i.prompt_tokens)} in / ${num(i.completion_tokens)} out${cost(i)}` }));
 
 function queueCard(q) {
   const statuses = Object.entries(q.by_status || {});
