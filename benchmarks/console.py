@@ -8,8 +8,10 @@ embedded), one usage event each (3 models, 2,000 users, 30 days); a collection o
 documents with their chunks. Then `mcp-service serve` runs in its own process with
 MCP_AUTH=required and the offline responder; through the API it gets the big session
 (`--turns` turns, imported), replies recorded through POST …/chat (so they carry context
-reports), two background ingest jobs, two retention policies and a run's receipts; the
-benchmark waits until the worker is idle.
+reports), an imported tool call with its tool turn, a reply that the OpenAI-compatible
+proxy regenerates (the first one superseded), two background ingest jobs, two retention
+policies, a quota and a run's receipts (the audit log); the benchmark waits until the
+worker is idle.
 
 Measured, for each page: in headless Chromium (Debian's /usr/bin/chromium driven by
 Playwright) a new tab loads /console/#/<page>, then loads it again `--runs` times (full
@@ -149,7 +151,12 @@ async def seed_live(client: httpx.AsyncClient, turns: int) -> int:
     """Through the running service: the big session, background ingests, then (once the
     worker has embedded and summarised) replies, and retention. Returns the last reply's
     seq."""
-    body = {"id": BIG, "user_id": "user-0001", "metadata": {"app": "support", "tier": 3}}
+    body = {
+        "id": BIG,
+        "user_id": "user-0001",
+        "metadata": {"app": "support", "tier": 3},
+        "policy": {"max_context_tokens": 4000},  # the proxy's regenerate uses the session's
+    }
     (await client.post("/v1/sessions", json=body)).raise_for_status()
     history = conversation(turns)
     for i in range(0, turns, 1000):
@@ -167,13 +174,15 @@ async def seed_live(client: httpx.AsyncClient, turns: int) -> int:
         )
         r.raise_for_status()
     await wait_idle(client, time.monotonic() + 600)
-    seq = 0
     for question, budget in (("Where is the deploy checklist?", 2000), (QUESTION, 3000)):
         r = await client.post(
             f"/v1/sessions/{BIG}/chat", json={"message": question, "max_context_tokens": budget}
         )
         r.raise_for_status()
-        seq = int(r.json()["reply"]["seq"])
+    seq = await _tool_call_and_regenerate(client)
+    me = (await client.get("/v1/whoami")).json()
+    quota = {"tokens_per_day": 2_000_000, "requests_per_minute": 600}
+    (await client.put(f"/v1/quotas/keys/{me['key_id']}", json=quota)).raise_for_status()
     policies = {
         "old-turns": {"turn_max_age_days": 3650, "enabled": True},
         "support-idle": {"session_idle_days": 3650, "scope": {"metadata": {"app": "support"}}},
@@ -182,6 +191,34 @@ async def seed_live(client: httpx.AsyncClient, turns: int) -> int:
         (await client.put(f"/v1/retention-policies/{name}", json=policy)).raise_for_status()
     (await client.post("/v1/retention/run")).raise_for_status()
     return seq
+
+
+CALL = {
+    "id": "call_status_1",
+    "type": "function",
+    "function": {"name": "service_status", "arguments": '{"service": "deploy"}'},
+}
+LATEST = "What is the latest on the deploy, and is the checklist still the same?"
+
+
+async def _tool_call_and_regenerate(client: httpx.AsyncClient) -> int:
+    """An agent's tool call (imported: the offline responder calls no tools), a reply, and
+    that reply regenerated through the OpenAI-compatible proxy (the same last input
+    again), so the newest page shows a superseded reply. Returns the current reply's seq."""
+    turns = [
+        {"role": "user", "content": "Is the deploy pipeline up?"},
+        {"role": "assistant", "content": "Checking.", "metadata": {"tool_calls": [CALL]}},
+        {"role": "tool", "content": "deploy: green", "metadata": {"tool_call_id": CALL["id"]}},
+        {"role": "assistant", "content": "The deploy pipeline is up (green)."},
+    ]
+    (await client.post(f"/v1/sessions/{BIG}/turns", json={"turns": turns})).raise_for_status()
+    body = {"message": LATEST, "max_context_tokens": 3000}
+    (await client.post(f"/v1/sessions/{BIG}/chat", json=body)).raise_for_status()
+    again = {"model": "offline", "messages": [{"role": "user", "content": LATEST}]}
+    headers = {"X-Session-Id": BIG}
+    r = await client.post("/v1/chat/completions", json=again, headers=headers)
+    r.raise_for_status()
+    return int(r.json()["mcp"]["reply_seq"])
 
 
 RUNBOOK = (
@@ -215,7 +252,7 @@ def page_calls(reply_seq: int) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         ],
         "session (2,000 turns)": [
             (big, {}),
-            (f"{big}/turns", {"order": "desc", "limit": 50}),
+            (f"{big}/turns", {"order": "desc", "limit": 50, "include_superseded": "true"}),
             (f"{big}/summary", {}),
             (f"{big}/turns/{reply_seq}", {}),
         ],
@@ -232,6 +269,11 @@ def page_calls(reply_seq: int) -> dict[str, list[tuple[str, dict[str, Any]]]]:
             ("/v1/jobs/queue", {}),
         ],
         "keys & tenants": [("/v1/tenants", {"limit": 200}), ("/v1/api-keys", {"limit": 200})],
+        "audit & quotas": [
+            ("/v1/quotas", {}),
+            ("/v1/audit", {"limit": 50}),
+            ("/v1/api-keys", {"limit": 200}),
+        ],
     }
 
 
@@ -244,6 +286,7 @@ ROUTES = {
     "retention": "#/retention",
     "usage": "#/usage",
     "keys & tenants": "#/admin",
+    "audit & quotas": "#/audit",
 }
 SHOTS = {
     "sessions": "sessions",
@@ -253,6 +296,7 @@ SHOTS = {
     "retention": "retention",
     "usage": "usage",
     "keys & tenants": "keys",
+    "audit & quotas": "audit",
 }
 
 
@@ -287,6 +331,8 @@ async def _before_shot(page: Any, name: str) -> None:
         await page.fill("form.search input[name=query]", "support SLA first answer")
         await page.click("form.search button[type=submit]")
         await page.locator(".hits .hit").first.wait_for(timeout=30_000)
+    elif name.startswith("session "):  # the newest turns: a tool call, a superseded reply
+        await page.locator(".turn").last.scroll_into_view_if_needed()
     elif name == "retention":
         buttons = await page.locator("button.dry-run-button").all()
         for button in buttons:
