@@ -96,6 +96,7 @@ class Settings(BaseSettings):
     # shapes are recognised too unless task_prompt_detection is off.
     task_header: str | None = "X-OpenWebUI-Task"
     task_prompt_detection: bool = True
+    console: bool = True  # the web console at /console (static files calling the REST API)
 
     @field_validator("llm_fallback_models", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

@@ -16,8 +16,9 @@ from typing import Any, Self
 import uvicorn
 
 from mcp_service.api.app import create_app
-from mcp_service.bootstrap import Container, build_container
+from mcp_service.bootstrap import Container, build_container, open_key_service
 from mcp_service.config import Settings
+from mcp_service.domain.access import Operator
 
 
 class LiveServer:
@@ -81,6 +82,22 @@ class LiveServer:
             await self._server.serve(sockets=[self._sock])
         finally:
             await container.aclose()
+
+
+async def make_key(settings: Settings, tenant_id: str, *roles: str) -> str:
+    """A new key of `tenant_id` (created if missing), written straight to the server's
+    database (the server's container lives on its own thread's loop)."""
+    keys, engine = await open_key_service(settings)
+    try:
+        _, secret = await keys.create(
+            Operator(tenant_id, superadmin=True),
+            tenant_id=tenant_id,
+            roles=list(roles),
+            create_tenant=True,
+        )
+    finally:
+        await engine.dispose()
+    return secret
 
 
 class _Server(uvicorn.Server):

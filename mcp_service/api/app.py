@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from mcp_service import __version__
-from mcp_service.api import errors, limits, metrics
+from mcp_service.api import console, errors, limits, metrics
 from mcp_service.api.guardrails import audit, quotas
 from mcp_service.api.hardening import openapi
 from mcp_service.api.hardening.inputs import check_request_inputs
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for module in (responses_routes, conversations_routes):
         app.include_router(module.router)
     mcp = install_mcp(app)
+    console.install(app, settings or (container.settings if container else get_settings()))
     app.add_middleware(LocalOnlyMiddleware)  # Host/Origin with auth disabled; no form bodies
     app.add_middleware(metrics.MetricsMiddleware)
     app.add_middleware(UnhandledErrorMiddleware)  # a structured 500, never bare text

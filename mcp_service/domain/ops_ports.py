@@ -134,7 +134,10 @@ class UsageRepository(Protocol):
         end: datetime | None,
         after: str | None,
         limit: int,
-    ) -> list[UsageGroup]: ...
+        largest_first: bool = False,
+    ) -> list[UsageGroup]:
+        """Sums per group, by key after `after`; or the `limit` groups with most tokens."""
+        ...
 
     async def by_model(
         self,

@@ -28,6 +28,7 @@ from mcp_service.domain.ops_ports import (
     RetentionRepository,
     UsageRepository,
 )
+from mcp_service.domain.queries import SessionQuery
 
 
 class TenantRepository(Protocol):
@@ -57,6 +58,10 @@ class SessionRepository(Protocol):
         self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None = None
     ) -> list[Session]: ...
 
+    async def search(self, tenant_id: str, query: SessionQuery, *, limit: int) -> list[Session]:
+        """A page of sessions matching `query`, in its order, after its position."""
+        ...
+
     async def reserve_seqs(
         self, tenant_id: str, session_id: str, count: int, activity_at: datetime
     ) -> int | None:
@@ -77,9 +82,12 @@ class TurnRepository(Protocol):
         *,
         limit: int,
         after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
         include_superseded: bool = False,
     ) -> list[Turn]:
-        """Oldest first. Every read of turns but this one with `include_superseded` leaves
+        """Oldest first after `after_seq`, or newest first before `before_seq`. Every read
+        of turns but this one with `include_superseded` (and `with_report`) leaves
         superseded turns out (they are no longer part of the conversation)."""
         ...
 
@@ -121,9 +129,25 @@ class TurnRepository(Protocol):
         """(turns, turns embedded) of a session."""
         ...
 
+    async def memory_stats_many(
+        self, tenant_id: str, session_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int]]:
+        """(turns, turns embedded) of each of these sessions that has turns."""
+        ...
+
+    async def with_report(
+        self, tenant_id: str, session_id: str, seq: int
+    ) -> tuple[Turn, JSON | None] | None:
+        """One turn and the context report it was built from (replies only), if it exists."""
+        ...
+
 
 class SummaryRepository(Protocol):
     async def current(self, tenant_id: str, session_id: str) -> Summary | None: ...
+
+    async def points(self, tenant_id: str, session_ids: Sequence[str]) -> dict[str, Summary]:
+        """The current summary of each of these sessions that has one (content omitted)."""
+        ...
 
     async def add(self, summary: Summary) -> None: ...
 
@@ -164,6 +188,12 @@ class DocumentRepository(Protocol):
     async def delete_collection(self, tenant_id: str, collection: str) -> int: ...
 
     async def chunks(self, tenant_id: str, document_id: str) -> list[Chunk]: ...
+
+    async def page(
+        self, tenant_id: str, collection: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Document]:
+        """A collection's documents, last updated first, after (updated_at, id) `before`."""
+        ...
 
 
 class JobRepository(Protocol):
@@ -207,8 +237,20 @@ class JobRepository(Protocol):
 
     async def get(self, tenant_id: str | None, job_id: str) -> Job | None: ...
 
-    async def depth(self, now: datetime) -> JSON:
-        """Counts by status and the age in seconds of the oldest runnable job."""
+    async def depth(self, now: datetime, tenant_id: str | None = None) -> JSON:
+        """Counts by status and the age in seconds of the oldest runnable job (of one
+        tenant, or of all when `tenant_id` is None)."""
+        ...
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        kind: str | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Job]:
+        """A tenant's jobs, newest first, older than (created_at, id) `before`."""
         ...
 
 

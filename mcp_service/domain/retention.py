@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,11 +16,11 @@ from typing import Any
 
 from mcp_service.domain.errors import InvalidInput
 from mcp_service.domain.model import JSON
+from mcp_service.domain.queries import metadata_filter
 
 RULES = ("turn_max_age_days", "session_idle_days", "max_turns_per_session", "document_max_age_days")
 FIELDS = ("scope", *RULES, "include_summaries", "enabled")
 SCOPE_FIELDS = ("metadata",)
-METADATA_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 COUNT_KINDS = ("turns", "sessions", "documents", "summaries")
 RETENTION = "retention"
 MAX_DAYS = 3_650_000  # 10,000 years: larger ages are refused (422)
@@ -202,17 +201,7 @@ def _scope(scope: Any) -> JSON | None:
             "scope must not be empty: omit it for the whole tenant, or give metadata to match",
             field="scope.metadata" if "metadata" in scope else "scope",
         )
-    if not isinstance(metadata, dict):
-        raise InvalidInput("scope.metadata must be an object", field="scope.metadata")
-    for key, value in metadata.items():
-        if not METADATA_KEY.match(str(key)):
-            raise InvalidInput(f"scope.metadata key {key!r} is not valid", field="scope.metadata")
-        if not isinstance(value, str | int | float | bool):
-            raise InvalidInput(
-                f"scope.metadata.{key} must be a string, number or boolean",
-                field=f"scope.metadata.{key}",
-            )
-    return dict(metadata)
+    return metadata_filter(metadata, "scope.metadata")
 
 
 def _number(data: JSON, name: str) -> float | None:

@@ -48,7 +48,8 @@ def timed(observer: Observer, stage: str) -> Iterator[None]:
         observer.context_stage(stage, time.perf_counter() - started)
 
 
-async def queue_depth(uow: UnitOfWorkFactory, now: datetime) -> JSON:
-    """Jobs by status and the age of the oldest runnable one (for the metrics endpoint)."""
+async def queue_depth(uow: UnitOfWorkFactory, now: datetime, tenant_id: str | None = None) -> JSON:
+    """Jobs by status and the age of the oldest runnable one (for the metrics endpoint;
+    of one tenant for its admins)."""
     async with uow() as work:
-        return await work.jobs.depth(now)
+        return await work.jobs.depth(now, tenant_id)

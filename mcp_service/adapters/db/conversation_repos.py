@@ -1,4 +1,4 @@
-"""Repositories for sessions and turns (summaries: summary_repo), every query by tenant."""
+"""Repositories for turns (sessions: session_repo, summaries: summary_repo), by tenant."""
 
 from __future__ import annotations
 
@@ -11,32 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mcp_service.adapters.db.convert import (
     TURN_COLUMNS,
     aware,
-    session_from_row,
     turn_from_columns,
-    upsert_insert,
 )
-from mcp_service.adapters.db.core import (
-    SESSION_COLUMNS,
-    SESSION_ID,
-    SESSIONS,
-    TENANT_ID,
-    TURNS,
-)
-from mcp_service.adapters.db.tables import SessionRow, TurnRow
-from mcp_service.domain.model import NewTurn, Session, Turn
+from mcp_service.adapters.db.core import SESSION_ID, TENANT_ID, TURNS
+from mcp_service.adapters.db.tables import TurnRow
+from mcp_service.domain.model import JSON, NewTurn, Turn
 
-_SESSION_GET = select(*SESSION_COLUMNS).where(
-    SESSIONS.c.tenant_id == TENANT_ID, SESSIONS.c.id == SESSION_ID
-)
-_RESERVE = (
-    update(SESSIONS)
-    .where(SESSIONS.c.tenant_id == TENANT_ID, SESSIONS.c.id == SESSION_ID)
-    .values(
-        next_seq=SESSIONS.c.next_seq + bindparam("count", type_=Integer),
-        last_activity_at=bindparam("activity_at", type_=SESSIONS.c.last_activity_at.type),
-    )
-    .returning(SESSIONS.c.next_seq)
-)
 _CURRENT = TURNS.c.superseded_at.is_(None)  # superseded turns leave the context and listings
 _RECENT_COSTS = (
     select(TURNS.c.seq, TURNS.c.token_count)
@@ -50,84 +30,6 @@ _ONE_SESSION_TURNS = select(*TURN_COLUMNS).where(
     TURNS.c.seq.in_(bindparam("seqs", expanding=True)),
     _CURRENT,
 )
-
-
-class SqlSessionRepository:
-    def __init__(self, db: AsyncSession) -> None:
-        self.db = db
-
-    async def get(self, tenant_id: str, session_id: str) -> Session | None:
-        params = {"b_tenant_id": tenant_id, "b_session_id": session_id}
-        row = (await self.db.execute(_SESSION_GET, params)).first()
-        return session_from_row(row) if row else None  # type: ignore[arg-type]
-
-    async def add(self, session: Session) -> bool:
-        """Insert unless a session with this id exists; return whether it was created."""
-        stmt = upsert_insert(self.db, SessionRow).values(
-            tenant_id=session.tenant_id,
-            id=session.id,
-            user_id=session.user_id,
-            metadata=session.metadata,
-            state=session.state,
-            system_prompt=session.system_prompt,
-            model=session.model,
-            policy=session.policy,
-            collections=session.collections,
-            legal_hold=session.legal_hold,
-            next_seq=1,
-            created_at=session.created_at,
-            updated_at=session.updated_at,
-            last_activity_at=session.last_activity_at,
-        )
-        result = await self.db.execute(stmt.on_conflict_do_nothing())
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    async def update(self, session: Session) -> None:
-        await self.db.execute(
-            update(SessionRow)
-            .where(SessionRow.tenant_id == session.tenant_id, SessionRow.id == session.id)
-            .values(
-                user_id=session.user_id,
-                metadata_=session.metadata,
-                state=session.state,
-                system_prompt=session.system_prompt,
-                model=session.model,
-                policy=session.policy,
-                collections=session.collections,
-                legal_hold=session.legal_hold,
-                updated_at=session.updated_at,
-            )
-        )
-
-    async def delete(self, tenant_id: str, session_id: str) -> None:
-        await self.db.execute(
-            delete(SessionRow).where(SessionRow.tenant_id == tenant_id, SessionRow.id == session_id)
-        )
-
-    async def page(
-        self, tenant_id: str, *, limit: int, after: str | None, user_id: str | None = None
-    ) -> list[Session]:
-        stmt = select(SessionRow).where(SessionRow.tenant_id == tenant_id)
-        if after is not None:
-            stmt = stmt.where(SessionRow.id > after)
-        if user_id is not None:
-            stmt = stmt.where(SessionRow.user_id == user_id)
-        rows = await self.db.scalars(stmt.order_by(SessionRow.id).limit(limit))
-        return [session_from_row(r) for r in rows]
-
-    async def reserve_seqs(
-        self, tenant_id: str, session_id: str, count: int, activity_at: datetime
-    ) -> int | None:
-        # The UPDATE takes the session row's write lock until commit, so concurrent
-        # writers on one session queue here and sequence numbers stay gap-free.
-        params = {
-            "b_tenant_id": tenant_id,
-            "b_session_id": session_id,
-            "count": count,
-            "activity_at": activity_at,
-        }
-        after = (await self.db.execute(_RESERVE, params)).scalar_one_or_none()
-        return None if after is None else int(after) - count
 
 
 class SqlTurnRepository:
@@ -185,16 +87,22 @@ class SqlTurnRepository:
         *,
         limit: int,
         after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
         include_superseded: bool = False,
     ) -> list[Turn]:
         stmt = select(*TURN_COLUMNS).where(  # columns, never the large `report` JSON
-            TurnRow.tenant_id == tenant_id,
-            TurnRow.session_id == session_id,
-            TurnRow.seq > after_seq,
+            TurnRow.tenant_id == tenant_id, TurnRow.session_id == session_id
         )
         if not include_superseded:
             stmt = stmt.where(_CURRENT)
-        rows = await self.db.execute(stmt.order_by(TurnRow.seq).limit(limit))
+        if newest_first:
+            if before_seq is not None:
+                stmt = stmt.where(TurnRow.seq < before_seq)
+            stmt = stmt.order_by(TurnRow.seq.desc())
+        else:
+            stmt = stmt.where(TurnRow.seq > after_seq).order_by(TurnRow.seq)
+        rows = await self.db.execute(stmt.limit(limit))
         return [turn_from_columns(r) for r in rows.all()]
 
     async def recent(
@@ -298,3 +206,32 @@ class SqlTurnRepository:
             )
         ).one()
         return int(row[0]), int(row[1])
+
+    async def memory_stats_many(
+        self, tenant_id: str, session_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int]]:
+        if not session_ids:
+            return {}
+        t = TURNS.c
+        rows = await self.db.execute(
+            select(t.session_id, func.count(), func.count().filter(t.embedded.is_(True)))
+            .where(t.tenant_id == tenant_id, t.session_id.in_(list(session_ids)), _CURRENT)
+            .group_by(t.session_id)
+        )
+        return {sid: (int(n), int(done)) for sid, n, done in rows.tuples()}
+
+    async def with_report(
+        self, tenant_id: str, session_id: str, seq: int
+    ) -> tuple[Turn, JSON | None] | None:
+        row = (
+            await self.db.execute(
+                select(*TURN_COLUMNS, TURNS.c.report).where(
+                    TURNS.c.tenant_id == tenant_id,
+                    TURNS.c.session_id == session_id,
+                    TURNS.c.seq == seq,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return turn_from_columns(row[:-1]), row[-1]

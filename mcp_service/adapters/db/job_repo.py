@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Text, cast, func, insert, or_, select, update
+from sqlalchemy import Text, and_, cast, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import aware
@@ -217,14 +217,39 @@ class SqlJobRepository:
             return None
         return job_from_row(row)
 
-    async def depth(self, now: datetime) -> JSON:
+    async def depth(self, now: datetime, tenant_id: str | None = None) -> JSON:
+        mine = [] if tenant_id is None else [JobRow.tenant_id == tenant_id]
         counts = dict(
-            (await self.db.execute(select(JobRow.status, func.count()).group_by(JobRow.status)))
+            (
+                await self.db.execute(
+                    select(JobRow.status, func.count()).where(*mine).group_by(JobRow.status)
+                )
+            )
             .tuples()
             .all()
         )
         oldest = await self.db.scalar(
-            select(func.min(JobRow.run_after)).where(JobRow.status == "queued")
+            select(func.min(JobRow.run_after)).where(JobRow.status == "queued", *mine)
         )
         lag = max(0.0, (now - aware(oldest)).total_seconds()) if oldest else 0.0
         return {"by_status": counts, "oldest_queued_age_s": lag}
+
+    async def page(
+        self,
+        tenant_id: str,
+        *,
+        kind: str | None,
+        before: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Job]:
+        stmt = select(JobRow).where(JobRow.tenant_id == tenant_id)
+        if kind is not None:
+            stmt = stmt.where(JobRow.kind == kind)
+        if before is not None:
+            at, last = before
+            stmt = stmt.where(
+                or_(JobRow.created_at < at, and_(JobRow.created_at == at, JobRow.id < last))
+            )
+        order = (JobRow.created_at.desc(), JobRow.id.desc())
+        rows = await self.db.scalars(stmt.order_by(*order).limit(limit))
+        return [job_from_row(r) for r in rows]

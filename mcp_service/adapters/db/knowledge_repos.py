@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,3 +205,15 @@ class SqlDocumentRepository:
             .order_by(ChunkRow.position)
         )
         return [chunk_from_row(r) for r in rows]
+
+    async def page(
+        self, tenant_id: str, collection: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Document]:
+        d = DocumentRow
+        stmt = select(d).where(d.tenant_id == tenant_id, d.collection == collection)
+        if before is not None:
+            at, last = before
+            stmt = stmt.where(or_(d.updated_at < at, and_(d.updated_at == at, d.id < last)))
+        order = (d.updated_at.desc(), d.id.desc())
+        rows = await self.db.scalars(stmt.order_by(*order).limit(limit))
+        return [document_from_row(r) for r in rows]

@@ -3,7 +3,6 @@ under legal hold never match a candidate query."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mcp_service.adapters.db.convert import session_from_row
+from mcp_service.adapters.db.json_match import metadata_matches
 from mcp_service.adapters.db.tables import ChunkRow, DocumentRow, SessionRow, SummaryRow, TurnRow
 from mcp_service.domain.model import JSON, Session
 
@@ -163,27 +163,4 @@ class SqlPurgeRepository:
         return where
 
     def _matches(self, column: Any, metadata: JSON | None) -> list[ColumnElement[bool]]:
-        """Every key of `metadata` equals the stored JSON value, type included (the string
-        "2" does not match the number 2). Keys are validated to [A-Za-z0-9_-]."""
-        out: list[ColumnElement[bool]] = []
-        for key, value in (metadata or {}).items():
-            kind = _json_kind(value)
-            if self._postgres:
-                text = value if isinstance(value, str) else json.dumps(value)
-                out.append(func.json_typeof(column[key]) == kind)
-                out.append(column[key].as_string() == text)
-                continue
-            path = f'$."{key}"'
-            if isinstance(value, bool):
-                out.append(func.json_type(column, path) == ("true" if value else "false"))
-                continue
-            sqlite_kinds = {"string": ["text"], "number": ["integer", "real"]}[kind]
-            out.append(func.json_type(column, path).in_(sqlite_kinds))
-            out.append(func.json_extract(column, path) == value)
-        return out
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    return "number" if isinstance(value, int | float) else "string"
+        return metadata_matches(column, metadata, self._postgres)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mcp_service.adapters.db.convert import summary_from_row
+from mcp_service.adapters.db.convert import aware, summary_from_row
 from mcp_service.adapters.db.core import SESSION_ID, SUMMARIES, TENANT_ID
 from mcp_service.adapters.db.tables import SummaryRow
 from mcp_service.domain.model import Summary
@@ -26,6 +28,29 @@ class SqlSummaryRepository:
         params = {"b_tenant_id": tenant_id, "b_session_id": session_id}
         row = (await self.db.execute(_CURRENT_SUMMARY, params)).first()
         return summary_from_row(row) if row else None  # type: ignore[arg-type]
+
+    async def points(self, tenant_id: str, session_ids: Sequence[str]) -> dict[str, Summary]:
+        if not session_ids:
+            return {}
+        t = SUMMARIES.c
+        newest = (
+            select(t.session_id, func.max(t.version).label("version"))
+            .where(t.tenant_id == tenant_id, t.session_id.in_(list(session_ids)))
+            .group_by(t.session_id)
+            .subquery()
+        )
+        rows = await self.db.execute(
+            select(t.session_id, t.version, t.through_seq, t.token_count, t.created_at)
+            .join(
+                newest,
+                (t.session_id == newest.c.session_id) & (t.version == newest.c.version),
+            )
+            .where(t.tenant_id == tenant_id)
+        )
+        return {
+            sid: Summary(tenant_id, sid, version, "", through, tokens, aware(created))
+            for sid, version, through, tokens, created in rows.tuples()
+        }
 
     async def add(self, summary: Summary) -> None:
         self.db.add(

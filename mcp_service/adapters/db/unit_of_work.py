@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mcp_service.adapters.db.admin_repos import SqlApiKeyRepository, SqlLeaseRepository
-from mcp_service.adapters.db.conversation_repos import SqlSessionRepository, SqlTurnRepository
+from mcp_service.adapters.db.conversation_repos import SqlTurnRepository
 from mcp_service.adapters.db.guard_repos import (
     SqlAuditRepository,
     SqlPiiVaultRepository,
@@ -22,6 +22,7 @@ from mcp_service.adapters.db.job_repo import SqlJobRepository
 from mcp_service.adapters.db.knowledge_repos import SqlCollectionRepository, SqlDocumentRepository
 from mcp_service.adapters.db.purge_repo import SqlPurgeRepository
 from mcp_service.adapters.db.retention_repos import SqlRetentionRepository
+from mcp_service.adapters.db.session_repo import SqlSessionRepository
 from mcp_service.adapters.db.sqlite_inline import InlineSession, inline_engine, open_session
 from mcp_service.adapters.db.summary_repo import SqlSummaryRepository
 from mcp_service.adapters.db.tenant_repos import SqlTenantRepository

@@ -1,4 +1,4 @@
-"""Usage events and their totals by session, user or day."""
+"""Usage events and their totals by session, user, day, model or key."""
 
 from __future__ import annotations
 
@@ -52,17 +52,18 @@ class SqlUsageRepository:
         end: datetime | None,
         after: str | None,
         limit: int,
+        largest_first: bool = False,
     ) -> list[UsageGroup]:
         key = func.coalesce(self._key(group_by), "")
-        stmt = select(
-            key,
-            func.count(),
-            func.coalesce(func.sum(UsageRow.prompt_tokens), 0),
-            func.coalesce(func.sum(UsageRow.completion_tokens), 0),
-        ).where(UsageRow.tenant_id == tenant_id, *_between(start, end))
+        prompt = func.coalesce(func.sum(UsageRow.prompt_tokens), 0)
+        completion = func.coalesce(func.sum(UsageRow.completion_tokens), 0)
+        stmt = select(key, func.count(), prompt, completion).where(
+            UsageRow.tenant_id == tenant_id, *_between(start, end)
+        )
         if after is not None:
             stmt = stmt.where(key > after)
-        rows = await self.db.execute(stmt.group_by(key).order_by(key).limit(limit))
+        order = ((prompt + completion).desc(), key) if largest_first else (key,)
+        rows = await self.db.execute(stmt.group_by(key).order_by(*order).limit(limit))
         return [
             UsageGroup(str(k) if k != "" else None, int(n), int(p), int(c))
             for k, n, p, c in rows.tuples()

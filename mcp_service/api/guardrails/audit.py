@@ -39,7 +39,7 @@ async def list_audit(
     """The tenant's audit events, newest first (a superadmin may name another tenant)."""
     target = principal.operator.target(tenant_id)
     raw = decode_cursor(cursor)
-    if raw is not None and not raw.isdigit():
+    if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) < 2**63):
         raise InvalidInput("cursor is not valid", field="cursor")
     events = await c.audit.page(
         target, action=action, before_id=int(raw) if raw else None, limit=limit + 1

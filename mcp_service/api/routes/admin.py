@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from mcp_service.api.deps import AdminPrincipal, ContainerDep
+from mcp_service.api.deps import AdminPrincipal, ContainerDep, PrincipalDep
 from mcp_service.api.pagination import decode_cursor, encode_cursor
 from mcp_service.api.schemas.ops import (
     ApiKeyCreated,
@@ -98,3 +98,16 @@ async def list_keys(
 async def revoke_key(key_id: str, principal: AdminPrincipal, c: ContainerDep) -> dict[str, Any]:
     key = await c.ops.keys.revoke(principal.operator, key_id)
     return {"revoked": True, "key": ApiKeyOut.of(key, c.deps.now())}
+
+
+@router.get("/v1/whoami")
+async def whoami(principal: PrincipalDep, c: ContainerDep) -> dict[str, Any]:
+    """Who the presented key is: its tenant and roles (any valid key; with auth disabled,
+    the default tenant with every role)."""
+    return {
+        "tenant_id": principal.tenant_id,
+        "roles": sorted(principal.roles),
+        "key_id": principal.key_id,
+        "superadmin": principal.superadmin,
+        "auth": c.settings.auth_mode,
+    }

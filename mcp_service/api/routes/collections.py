@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from mcp_service.api.deps import ContainerDep, IngestPrincipal
+from mcp_service.api.pagination import decode_position, encode_position
 from mcp_service.api.schemas.conversation import (
     NAME_PATTERN,
     CollectionIn,
@@ -81,6 +82,46 @@ async def _json_body(request: Request) -> InlineDocumentsIn:
         return InlineDocumentsIn.model_validate_json(await request.body())
     except ValidationError as exc:
         raise RequestValidationError(exc.errors(include_url=False)) from exc
+
+
+@router.get("/{name}/documents")
+async def list_documents(
+    name: str,
+    principal: IngestPrincipal,
+    c: ContainerDep,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Last updated first."""
+    items = await c.knowledge.list_documents(
+        principal.tenant_id, name, before=decode_position(cursor), limit=limit + 1
+    )
+    more = len(items) > limit
+    items = items[:limit]
+    return {
+        "items": [DocumentOut.of(d) for d in items],
+        "next_cursor": encode_position(items[-1].updated_at, items[-1].id) if more else None,
+    }
+
+
+@router.get("/{name}/documents/{document_id}/chunks")
+async def list_chunks(
+    name: str, document_id: str, principal: IngestPrincipal, c: ContainerDep
+) -> dict[str, Any]:
+    """A document's chunks in order: what retrieval can put in a prompt."""
+    chunks = await c.knowledge.document_chunks(principal.tenant_id, name, document_id)
+    return {
+        "items": [
+            {
+                "id": ch.id,
+                "position": ch.position,
+                "text": ch.text,
+                "token_count": ch.token_count,
+                "metadata": ch.metadata,
+            }
+            for ch in chunks
+        ]
+    }
 
 
 @router.get("/{name}/documents/{document_id}", response_model=DocumentOut)

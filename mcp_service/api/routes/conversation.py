@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from mcp_service.api import idempotency as idem
@@ -51,18 +51,23 @@ async def list_turns(
     c: ContainerDep,
     limit: int = Query(100, ge=1, le=1000),
     cursor: str | None = None,
+    order: Literal["asc", "desc"] = Query("asc", description="desc: newest first"),
     include_superseded: bool = False,
 ) -> dict[str, Any]:
-    """The conversation, oldest first; `include_superseded=true` adds the turns a
-    regenerate or an edit replaced (each with its `superseded_at`)."""
+    """The conversation, oldest first (`order=desc`: newest first);
+    `include_superseded=true` adds the turns a regenerate or an edit replaced (each with
+    its `superseded_at`)."""
     raw = decode_cursor(cursor)
     if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_SEQ):
         raise InvalidInput("cursor is not valid", field="cursor")
+    position = int(raw or 0)
     items = await c.sessions.list_turns(
         principal.tenant_id,
         session_id,
         limit=limit + 1,
-        after_seq=int(raw or 0),
+        after_seq=position,
+        newest_first=order == "desc",
+        before_seq=position or None,
         include_superseded=include_superseded,
     )
     more = len(items) > limit
@@ -71,6 +76,18 @@ async def list_turns(
         "items": [TurnOut.of(t) for t in items],
         "next_cursor": encode_cursor(str(items[-1].seq)) if more else None,
     }
+
+
+@router.get("/turns/{seq}")
+async def get_turn(
+    session_id: str,
+    principal: ChatPrincipal,
+    c: ContainerDep,
+    seq: int = Path(ge=1, le=MAX_SEQ),
+) -> dict[str, Any]:
+    """One turn; a recorded reply carries `report`, the context it was built from."""
+    turn, report = await c.sessions.turn_with_report(principal.tenant_id, session_id, seq)
+    return {**TurnOut.of(turn).model_dump(mode="json"), "report": report}
 
 
 @router.post("/context")

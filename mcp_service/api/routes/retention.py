@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
 
 from mcp_service.api.deps import AdminPrincipal, ContainerDep
-from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.pagination import decode_position, encode_position
 from mcp_service.api.schemas.ops import RetentionPolicyIn, policy_out
-from mcp_service.domain.errors import InvalidInput
 
 router = APIRouter(tags=["retention"])
 
@@ -67,26 +65,12 @@ async def list_receipts(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     items = await c.ops.retention.receipts(
-        principal.tenant_id, before=_position(decode_cursor(cursor)), limit=limit + 1
+        principal.tenant_id, before=decode_position(cursor), limit=limit + 1
     )
     more = len(items) > limit
     items = items[:limit]
     last = items[-1] if items else None
     return {
         "items": [r.to_dict() for r in items],
-        "next_cursor": encode_cursor(f"{last.started_at.isoformat()}|{last.id}")
-        if more and last
-        else None,
+        "next_cursor": encode_position(last.started_at, last.id) if more and last else None,
     }
-
-
-def _position(raw: str | None) -> tuple[datetime, str] | None:
-    if raw is None:
-        return None
-    at, sep, receipt_id = raw.partition("|")
-    try:
-        if not sep:
-            raise ValueError(raw)
-        return datetime.fromisoformat(at), receipt_id
-    except ValueError as exc:
-        raise InvalidInput("cursor is not valid", field="cursor") from exc

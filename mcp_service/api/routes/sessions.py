@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
 from mcp_service.api.deps import ChatPrincipal, ContainerDep
-from mcp_service.api.pagination import decode_cursor, encode_cursor
+from mcp_service.api.pagination import (
+    decode_cursor,
+    decode_position,
+    encode_cursor,
+    encode_position,
+)
 from mcp_service.api.schemas.conversation import SessionCreate, SessionFields, SessionOut
+from mcp_service.domain.errors import InvalidInput
+from mcp_service.domain.model import Session
+from mcp_service.domain.queries import SessionOrder, SessionQuery, metadata_filter
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -32,16 +41,52 @@ async def list_sessions(
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
     user_id: str | None = None,
+    q: str | None = Query(None, max_length=200, description="part of the session id"),
+    metadata: str | None = Query(None, description='a JSON object, e.g. {"app": "support"}'),
+    order: SessionOrder = Query("id", description="id, or recent: newest activity first"),
+    include: Literal["memory"] | None = Query(None, description="memory: add each `memory`"),
 ) -> dict[str, Any]:
-    items = await c.sessions.page(
-        principal.tenant_id, limit=limit + 1, after=decode_cursor(cursor), user_id=user_id
-    )
+    query = _query(order, cursor, user_id, q, metadata)
+    items = await c.sessions.search(principal.tenant_id, query, limit=limit + 1)
     more = len(items) > limit
     items = items[:limit]
-    return {
-        "items": [SessionOut.of(s) for s in items],
-        "next_cursor": encode_cursor(items[-1].id) if more else None,
-    }
+    out = [SessionOut.of(s) for s in items]
+    if include == "memory":
+        memory = await c.sessions.memory_many(principal.tenant_id, [s.id for s in items])
+        for item in out:
+            item.memory = memory[item.id]
+    return {"items": out, "next_cursor": _next_cursor(items[-1], order) if more else None}
+
+
+def _query(
+    order: SessionOrder, cursor: str | None, user_id: str | None, q: str | None, meta: str | None
+) -> SessionQuery:
+    after_id, after_activity = decode_cursor(cursor), None
+    if order == "recent":
+        position = decode_position(cursor)
+        after_activity, after_id = position if position else (None, None)
+    return SessionQuery(
+        user_id=user_id,
+        id_contains=q or None,
+        metadata=_metadata(meta) if meta else None,
+        order=order,
+        after_id=after_id,
+        after_activity=after_activity,
+    )
+
+
+def _metadata(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidInput("metadata must be a JSON object", field="metadata") from exc
+    return metadata_filter(value, "metadata")
+
+
+def _next_cursor(last: Session, order: SessionOrder) -> str:
+    if order == "recent":
+        return encode_position(last.last_activity_at, last.id)
+    return encode_cursor(last.id)
 
 
 @router.get("/{session_id}", response_model=SessionOut)

@@ -1,4 +1,4 @@
-"""Usage: prompt/completion tokens and calls by session, user or day (admin)."""
+"""Usage: prompt/completion tokens and calls by session, user, day, model or key (admin)."""
 
 from __future__ import annotations
 
@@ -30,19 +30,21 @@ async def usage(
     end: str | None = Query(None, alias="to"),
     limit: int = Query(1000, ge=1, le=10_000),
     cursor: str | None = None,
+    top: int | None = Query(None, ge=1, le=1000, description="only the N groups with most tokens"),
 ) -> dict[str, Any]:
     """`from`/`to` are ISO dates or instants (UTC when no offset); a date as `to`
-    includes that whole day."""
+    includes that whole day. With `top`, the groups with most tokens, largest first."""
     begin, until = _instant(start, "from", False), _instant(end, "to", True)
     groups = await c.ops.usage.totals(
         principal.tenant_id,
         group_by=group_by,
         start=begin,
         end=until,
-        after=_after(decode_cursor(cursor)),
-        limit=limit + 1,
+        after=None if top else _after(decode_cursor(cursor)),
+        limit=top or limit + 1,
+        largest_first=top is not None,
     )
-    more = len(groups) > limit
+    more = top is None and len(groups) > limit
     groups = groups[:limit]
     prices = c.settings.model_prices
     costs = (

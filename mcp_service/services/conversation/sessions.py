@@ -8,6 +8,7 @@ from datetime import datetime
 
 from mcp_service.domain.errors import AlreadyExists, Conflict, Forbidden, InvalidInput, NotFound
 from mcp_service.domain.model import JSON, NewTurn, Session, Summary, Turn
+from mcp_service.domain.queries import SessionQuery
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.conversation.memory import EMBED_TURNS
 
@@ -69,6 +70,23 @@ class SessionService:
             "summary_version": summary.version if summary else None,
         }
 
+    async def memory_many(self, tenant_id: str, session_ids: Sequence[str]) -> dict[str, JSON]:
+        """`memory` for each of these sessions (a page of a list), in two queries."""
+        async with self.deps.uow() as uow:
+            stats = await uow.turns.memory_stats_many(tenant_id, session_ids)
+            points = await uow.summaries.points(tenant_id, session_ids)
+        out: dict[str, JSON] = {}
+        for sid in session_ids:
+            turns, embedded = stats.get(sid, (0, 0))
+            summary = points.get(sid)
+            out[sid] = {
+                "turns": turns,
+                "turns_embedded": embedded,
+                "summary_through_seq": summary.through_seq if summary else 0,
+                "summary_version": summary.version if summary else None,
+            }
+        return out
+
     async def summary(self, tenant_id: str, session_id: str) -> Summary:
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
@@ -82,6 +100,10 @@ class SessionService:
     ) -> list[Session]:
         async with self.deps.uow() as uow:
             return await uow.sessions.page(tenant_id, limit=limit, after=after, user_id=user_id)
+
+    async def search(self, tenant_id: str, query: SessionQuery, *, limit: int) -> list[Session]:
+        async with self.deps.uow() as uow:
+            return await uow.sessions.search(tenant_id, query, limit=limit)
 
     async def update(
         self, tenant_id: str, session_id: str, fields: JSON, *, admin: bool = True
@@ -163,9 +185,13 @@ class SessionService:
         session_id: str,
         *,
         limit: int,
-        after_seq: int,
+        after_seq: int = 0,
+        newest_first: bool = False,
+        before_seq: int | None = None,
         include_superseded: bool = False,
     ) -> list[Turn]:
+        """Oldest first after `after_seq`, or newest first (before `before_seq`);
+        `include_superseded` adds the turns a regenerate or an edit replaced."""
         async with self.deps.uow() as uow:
             await _require(uow, tenant_id, session_id)
             return await uow.turns.page(
@@ -173,8 +199,22 @@ class SessionService:
                 session_id,
                 limit=limit,
                 after_seq=after_seq,
+                newest_first=newest_first,
+                before_seq=before_seq,
                 include_superseded=include_superseded,
             )
+
+    async def turn_with_report(
+        self, tenant_id: str, session_id: str, seq: int
+    ) -> tuple[Turn, JSON | None]:
+        """One turn (superseded ones too) and, for a recorded reply, the context report it
+        was built from."""
+        async with self.deps.uow() as uow:
+            await _require(uow, tenant_id, session_id)
+            found = await uow.turns.with_report(tenant_id, session_id, seq)
+        if found is None:
+            raise NotFound(f"turn {seq} of session {session_id!r} not found", field="seq")
+        return found
 
 
 def _imported_at(when: datetime, i: int) -> datetime:

@@ -58,6 +58,7 @@ class UsageService:
         end: datetime | None,
         after: str | None,
         limit: int,
+        largest_first: bool = False,
     ) -> list[UsageGroup]:
         if group_by not in USAGE_GROUPS:
             raise InvalidInput(
@@ -67,7 +68,13 @@ class UsageService:
             raise InvalidInput("to must be after from", field="to")
         async with self.uow() as uow:
             return await uow.usage.totals(
-                tenant_id, group_by=group_by, start=start, end=end, after=after, limit=limit
+                tenant_id,
+                group_by=group_by,
+                start=start,
+                end=end,
+                after=after,
+                limit=limit,
+                largest_first=largest_first,
             )
 
     async def costs(

@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from mcp_service.domain.errors import AlreadyExists, InvalidInput, NotFound
 from mcp_service.domain.mmr import DEFAULT_LAMBDA, mmr_order
-from mcp_service.domain.model import JSON, ChunkHit, Collection, Document, Job, SearchMode
+from mcp_service.domain.model import JSON, Chunk, ChunkHit, Collection, Document, Job, SearchMode
 from mcp_service.domain.ports import DocumentParser
 from mcp_service.domain.repositories import UnitOfWork
 from mcp_service.services.deps import Deps
@@ -194,6 +195,21 @@ class KnowledgeService:
         if found is None or found.collection != collection:
             raise NotFound(f"document {document_id!r} not found", field="document_id")
         return found
+
+    async def list_documents(
+        self, tenant_id: str, collection: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Document]:
+        """Last updated first."""
+        async with self.deps.uow() as uow:
+            await _require_collection(uow, tenant_id, collection)
+            return await uow.documents.page(tenant_id, collection, before=before, limit=limit)
+
+    async def document_chunks(
+        self, tenant_id: str, collection: str, document_id: str
+    ) -> list[Chunk]:
+        await self.get_document(tenant_id, collection, document_id)
+        async with self.deps.uow() as uow:
+            return await uow.documents.chunks(tenant_id, document_id)
 
     async def delete_document(self, tenant_id: str, collection: str, document_id: str) -> int:
         await self.get_document(tenant_id, collection, document_id)

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mcp_service.domain.errors import NotFound
 from mcp_service.domain.model import JSON, Job
@@ -104,6 +104,13 @@ class IngestJobs:
         if job is None:
             raise NotFound(f"job {job_id!r} not found", field="job_id")
         return job
+
+    async def page(
+        self, tenant_id: str, *, kind: str | None, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Job]:
+        """The tenant's jobs (of one kind, e.g. "ingest"), newest first."""
+        async with self.deps.uow() as uow:
+            return await uow.jobs.page(tenant_id, kind=kind, before=before, limit=limit)
 
     async def run(self, job: Job) -> JSON:
         tenant_id = str(job.tenant_id)

@@ -10,24 +10,8 @@ import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from mcp_service.bootstrap import open_key_service
-from mcp_service.config import Settings
-from mcp_service.domain.access import Operator
 from tests.live_server import LiveServer
-
-
-async def make_key(settings: Settings, tenant_id: str, *roles: str) -> str:
-    keys, engine = await open_key_service(settings)
-    try:
-        _, secret = await keys.create(
-            Operator(tenant_id, superadmin=True),
-            tenant_id=tenant_id,
-            roles=list(roles),
-            create_tenant=True,
-        )
-    finally:
-        await engine.dispose()
-    return secret
+from tests.live_server import make_key as make_key  # the MCP tests import it from here
 
 
 @asynccontextmanager

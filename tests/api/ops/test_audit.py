@@ -4,6 +4,7 @@ erased user ids in it; untouched by retention and erasure."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import httpx
@@ -77,6 +78,10 @@ async def test_admin_actions_are_audited(
     first = (await c.get("/v1/audit?limit=3", headers=admin)).json()
     rest = (await c.get(f"/v1/audit?limit=100&cursor={first['next_cursor']}", headers=admin)).json()
     assert [e["id"] for e in first["items"] + rest["items"]] == [e["id"] for e in events]
+    for bad in ("²", "9" * 30):  # a digit that is not ASCII, an id past 64 bits: 422, not 500
+        cursor = base64.urlsafe_b64encode(bad.encode()).decode()
+        refused = await c.get("/v1/audit", params={"cursor": cursor}, headers=admin)
+        assert refused.status_code == 422 and refused.json()["field"] == "cursor", refused.text
     only = (await c.get("/v1/audit?action=tenant.create", headers=admin)).json()["items"]
     assert [e["target"] for e in only] == ["acme"]
 

@@ -97,6 +97,11 @@ def matrix(s: Seeded) -> list[tuple[str, str, str, Any, int]]:
         ("chat", "GET", "/v1/sessions?user_id=b-user", None, 200),
         ("chat", "GET", "/v1/sessions", None, 200),
         ("chat", "POST", "/v1/sessions/b-s/context", {"message": "What is the vault code?"}, 200),
+        ("chat", "GET", "/v1/sessions/b-s/turns/3", None, 404),
+        ("chat", "GET", "/v1/sessions/b-s/turns?order=desc", None, 404),
+        ("chat", "GET", "/v1/sessions?q=b-&include=memory&order=recent", None, 200),
+        ("chat", "GET", '/v1/sessions?metadata={"tag":"B-ONLY"}', None, 200),
+        ("chat", "GET", "/v1/whoami", None, 200),
         ("ingest", "GET", "/v1/collections/b-docs", None, 404),
         ("ingest", "GET", f"/v1/collections/b-docs/documents/{doc}", None, 404),
         ("ingest", "GET", f"/v1/collections/a-docs/documents/{doc}", None, 404),
@@ -106,6 +111,10 @@ def matrix(s: Seeded) -> list[tuple[str, str, str, Any, int]]:
         ("ingest", "POST", "/v1/collections/a-docs/search", {"query": "B-SECRET vault"}, 200),
         ("ingest", "DELETE", "/v1/collections/b-docs", None, 404),
         ("ingest", "GET", "/v1/collections", None, 200),
+        ("ingest", "GET", "/v1/collections/b-docs/documents", None, 404),
+        ("ingest", "GET", f"/v1/collections/b-docs/documents/{doc}/chunks", None, 404),
+        ("ingest", "GET", f"/v1/collections/a-docs/documents/{doc}/chunks", None, 404),
+        ("ingest", "GET", "/v1/jobs", None, 200),
         ("admin", "GET", "/v1/retention-policies/b-pol", None, 404),
         ("admin", "POST", "/v1/retention-policies/b-pol/dry-run", None, 404),
         ("admin", "DELETE", "/v1/retention-policies/b-pol", None, 404),
@@ -119,6 +128,8 @@ def matrix(s: Seeded) -> list[tuple[str, str, str, Any, int]]:
         ("admin", "POST", "/v1/tenants", {"id": "C"}, 403),
         ("admin", "GET", "/v1/usage?group_by=session", None, 200),
         ("admin", "GET", "/v1/usage?group_by=user", None, 200),
+        ("admin", "GET", "/v1/usage?group_by=model&top=5", None, 200),
+        ("admin", "GET", "/v1/jobs/queue", None, 200),
         ("admin", "DELETE", "/v1/users/b-user", None, 200),
         ("admin", "POST", "/v1/retention/run", None, 200),
         # Writes to B's ids land in A's own namespace (ids are per tenant).
@@ -175,6 +186,8 @@ async def test_tenant_a_never_sees_or_changes_tenant_b(
         ).scalar_one()
     assert (await client.get(f"/v1/jobs/{b_job}", headers=a.admin)).status_code == 404
     assert (await client.get(f"/v1/jobs/{b_job}", headers=b.admin)).status_code == 200
+    assert b_job not in (await client.get("/v1/jobs?limit=200", headers=a.admin)).text
+    assert b_job in (await client.get("/v1/jobs?limit=200", headers=b.admin)).text
     assert not any(secret in compat.text for secret in SECRETS)
     for request in gateway.requests[calls:]:
         assert not any(secret in str(request) for secret in SECRETS)
