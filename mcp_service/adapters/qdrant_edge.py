@@ -12,7 +12,7 @@ import qdrant_edge as qe
 from mcp_service.adapters import vector_common as vc
 from mcp_service.adapters.qdrant_edge_shard import Shard, flush_and_close, open_shard, to_filter
 from mcp_service.domain.errors import DomainError, VectorStoreUnavailable
-from mcp_service.domain.fusion import Fused, fuse
+from mcp_service.domain.fusion import TURN_LEXICAL_WEIGHT, Fused, fuse
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, SearchMode, Turn, TurnHit
 
 T = TypeVar("T")
@@ -160,7 +160,9 @@ class QdrantEdgeStore:
         def search(edge: qe.EdgeShard) -> tuple[list[Fused[str]], dict[str, JSON | None]]:
             dense, lexical = edge.query_batch(batch)
             payloads = {str(p.id): p.payload for p in (*dense, *lexical)}
-            return fuse(_scores(dense), _scores(lexical))[:top_k], payloads
+            return fuse(_scores(dense), _scores(lexical), lexical_weight=TURN_LEXICAL_WEIGHT)[
+                :top_k
+            ], payloads
 
         hits, payloads = await self._call(self._shard("turns"), "search", search)
         return [vc.turn_hit(payloads[h.key], h) for h in hits]

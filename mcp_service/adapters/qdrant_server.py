@@ -13,7 +13,7 @@ from qdrant_client.http.exceptions import ApiException, UnexpectedResponse
 
 from mcp_service.adapters import vector_common as vc
 from mcp_service.domain.errors import VectorStoreMismatch, VectorStoreUnavailable
-from mcp_service.domain.fusion import fuse
+from mcp_service.domain.fusion import TURN_LEXICAL_WEIGHT, fuse
 from mcp_service.domain.model import JSON, Chunk, ChunkHit, SearchMode, Turn, TurnHit
 
 # What qdrant-client raises when the server is away or refuses; local mode raises
@@ -165,7 +165,7 @@ class QdrantServerStore:
             ],
         )
         payloads = {str(p.id): p.payload for p in (*dense.points, *lexical.points)}
-        hits = fuse(_scores(dense), _scores(lexical))[:top_k]
+        hits = fuse(_scores(dense), _scores(lexical), lexical_weight=TURN_LEXICAL_WEIGHT)[:top_k]
         return [vc.turn_hit(payloads[h.key], h) for h in hits]
 
     async def delete_turns(

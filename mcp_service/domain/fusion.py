@@ -16,9 +16,12 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
-# Measured with `scripts/bench context` (turn recall) and `scripts/bench search` (exact
-# identifiers among look-alike documents); see docs/benchmarks.md.
+# How much the lexical leg counts, by what is searched. Measured with `scripts/bench
+# context` (turns: conversational questions rarely share words with their answers) and
+# `scripts/bench search` (chunks: exact identifiers among look-alike documents); see
+# docs/context-quality.md.
 LEXICAL_WEIGHT = 0.3
+TURN_LEXICAL_WEIGHT = 0.1
 # A best BM25 score below this is a weak match (a common word or two): normalising by it
 # would make it look like an exact hit.
 LEXICAL_FLOOR = 6.0

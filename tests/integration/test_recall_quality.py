@@ -4,6 +4,7 @@ turns when nothing is relevant, and follows a date in the question to the right 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from mcp_service.domain.model import JSON, NewTurn
@@ -126,3 +127,22 @@ async def _seqs_of(deps: Deps, texts: dict[int, str]) -> dict[int, int]:
     async with deps.uow() as uow:
         turns = await uow.turns.page("t", "s", limit=2000)
     return {k: next(t.seq for t in turns if t.content == v) for k, v in texts.items()}
+
+
+async def test_a_cut_off_history_of_a_long_session_is_not_taken_for_the_whole(deps: Deps) -> None:
+    # A regenerate in a long session reads the history before the replaced reply: that
+    # listing is still capped, so summary and recall must stay on.
+    deps.config = replace(deps.config, history_window_limit=20)
+    await load(
+        deps,
+        [
+            (who, f"{text} ({i})", T0 + timedelta(minutes=i))
+            for i, (who, text) in enumerate(SMALL_TALK * 5)
+        ],
+    )
+    _, ctx = await ContextService(deps).build(
+        "t", "s", "Did Ann sleep okay?", max_context_tokens=4000, history_before=28
+    )
+    recall = section(ctx.report, "recall")
+    assert recall["status"] != "whole history in window"
+    assert all(t < 28 for t in section(ctx.report, "recent")["included"])

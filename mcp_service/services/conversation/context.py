@@ -149,8 +149,11 @@ class ContextService:
         exist and their sizes (two integers a row); only turns not in the cache are read
         in full. Returns the turns, oldest first, and whether they reach the start."""
         cap = self.deps.config.history_window_limit
-        index = await uow.turns.recent_costs(session.tenant_id, session.id, limit=cap)
-        index = [(s, c) for s, c in index if before is None or s < before]
+        listed = await uow.turns.recent_costs(session.tenant_id, session.id, limit=cap)
+        # Reaching the start is decided on the listing itself: a cut-off (`before`, a
+        # regenerated or edited turn) must not make a capped listing look complete.
+        reaches_start = len(listed) < cap
+        index = [(s, c) for s, c in listed if before is None or s < before]
         take: list[int] = []
         cost = 0
         for seq, tokens in index:
@@ -158,7 +161,7 @@ class ContextService:
             cost += tokens + 4
             if cost > budget:
                 break
-        complete = len(take) == len(index) < cap
+        complete = reaches_start and len(take) == len(index)
         key = (session.tenant_id, session.id, session.created_at)
         found = self.deps.turn_cache.lookup(key, take)
         missing = [(session.id, s) for s in take if s not in found]
